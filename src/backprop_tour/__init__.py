@@ -1,0 +1,20 @@
+"""backprop_tour — the small NumPy library behind the backprop-tour book.
+
+Modules: ``activations``, ``conv``, ``layers``, ``losses``, ``network``, ``optim``,
+``train``, ``gradcheck``, ``data``, ``viz``.  Conventions: float64, batch first, NCHW.
+"""
+
+from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
+from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sigmoid
+from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
+from .network import Sequential
+from .optim import SGD
+from .train import History, accuracy, fit, predict
+
+__all__ = [
+    "Layer", "Dense", "Conv2D", "MaxPool2D", "ReLU", "Sigmoid", "Flatten",
+    "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
+    "Sequential", "SGD", "fit", "History", "predict", "accuracy",
+    "rel_error", "numerical_gradient", "check_layer", "check_loss", "check_model",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""Input validation shared by the library: every bad input becomes a ValueError that says
+who complained, what was expected and what was received."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(x, who: str, name: str = "x") -> np.ndarray:
+    """Return `x` as a float64 array; refuse anything that is not numeric."""
+    arr = np.asarray(x)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating)
+        or np.issubdtype(arr.dtype, np.integer)
+        or arr.dtype == bool
+    ):
+        raise ValueError(f"{who}: expected {name} to be a numeric array, got dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_ndim(x: np.ndarray, ndim: int, who: str, layout: str, name: str = "x") -> None:
+    if x.ndim != ndim:
+        raise ValueError(
+            f"{who}: expected {name} with {ndim} dimensions {layout}, "
+            f"got {x.ndim} dimensions with shape {x.shape}"
+        )
+
+
+def check_finite(x: np.ndarray, who: str, name: str) -> None:
+    if not np.all(np.isfinite(x)):
+        bad = np.argwhere(~np.isfinite(x))[0]
+        raise ValueError(
+            f"{who}: expected finite values in {name}, got {x[tuple(bad)]} at index {tuple(bad)} "
+            "(a NaN or inf upstream: check the learning rate and the inputs)"
+        )
+
+
+def check_dout(dout, expected_shape: tuple, who: str) -> np.ndarray:
+    dout = as_float_array(dout, who, "dout")
+    if dout.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{who}.backward: expected dout of shape {tuple(expected_shape)} "
+            f"(the shape forward returned), got {dout.shape}"
+        )
+    return dout
+
+
+def check_positive_int(value, who: str, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{who}: expected {name} to be an integer >= {minimum}, got {value!r}")
+    return int(value)

@@ -1,0 +1,267 @@
+"""Two-dimensional cross-correlation and convolution, the way the book teaches them.
+
+Vocabulary (as in every framework, and in the source documents):
+
+* **cross-correlation** slides the kernel over the input as it is:
+  ``out[i, j] = sum_{m, n} x[i + m, j + n] * k[m, n]``.  The forward pass of a
+  "convolution layer" is this operation.
+* **convolution** flips the kernel first:
+  ``convolve2d(x, k) == correlate2d(x, rot180(k))``.
+* **valid** mode keeps only positions where the kernel fits inside the input:
+  ``(H, W), (KH, KW) -> (H - KH + 1, W - KW + 1)``.
+* **full** mode also keeps every partial overlap, i.e. the input is zero-padded by
+  ``KH - 1`` rows and ``KW - 1`` columns on each side:
+  ``(H, W), (KH, KW) -> (H + KH - 1, W + KW - 1)``.
+
+The identities of chapter 5, for ``Y = correlate2d(X, W, "valid")`` and an upstream
+gradient ``dY = dL/dY``:
+
+* ``dL/dW = correlate2d(X, dY, "valid")``  (the input, with dY as the kernel)
+* ``dL/dX = convolve2d(dY, W, "full") == correlate2d(dY, rot180(W), "full")``
+
+Each single-channel primitive comes twice: a ``*_loops`` version that spells the sum out
+with Python loops, and a vectorised version; ``tests/test_conv.py`` holds them equal.
+
+The second half of the module holds the batched, multi-channel kernels used by
+:class:`backprop_tour.layers.Conv2D` (again a loop reference and a fast version).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ._checks import as_float_array, check_ndim, check_positive_int
+
+_MODES = ("valid", "full")
+
+
+# ----------------------------------------------------------------------------------------
+# Single-channel primitives (H, W) x (KH, KW)
+# ----------------------------------------------------------------------------------------
+
+
+def _check_2d_pair(x, k, mode: str, who: str) -> tuple[np.ndarray, np.ndarray]:
+    x = as_float_array(x, who, "x")
+    k = as_float_array(k, who, "k")
+    check_ndim(x, 2, who, "(H, W)", "x")
+    check_ndim(k, 2, who, "(KH, KW)", "k")
+    if mode not in _MODES:
+        raise ValueError(f"{who}: expected mode to be one of {_MODES}, got {mode!r}")
+    if mode == "valid" and (k.shape[0] > x.shape[0] or k.shape[1] > x.shape[1]):
+        raise ValueError(
+            f"{who}: in 'valid' mode the kernel must fit inside the input; "
+            f"got kernel {k.shape} for input {x.shape}"
+        )
+    return x, k
+
+
+def rot180(k: np.ndarray) -> np.ndarray:
+    """Rotate the last two axes by 180 degrees: ``rot180(k)[m, n] = k[KH-1-m, KW-1-n]``."""
+    k = np.asarray(k)
+    return k[..., ::-1, ::-1].copy()
+
+
+def pad2d(x: np.ndarray, p: int | tuple[int, int]) -> np.ndarray:
+    """Zero-pad the last two axes by ``p`` (or ``(ph, pw)``) on every side."""
+    ph, pw = (p, p) if np.isscalar(p) else p
+    pad = [(0, 0)] * (np.ndim(x) - 2) + [(ph, ph), (pw, pw)]
+    return np.pad(x, pad)
+
+
+def dilate(x: np.ndarray, stride: int) -> np.ndarray:
+    """Insert ``stride - 1`` zeros between neighbouring entries of the last two axes.
+
+    ``(..., H, W) -> (..., (H - 1) * stride + 1, (W - 1) * stride + 1)``.  A strided
+    forward pass skips positions; dilating dL/dY puts zeros where nothing was computed,
+    so the stride-1 backward identities apply unchanged.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    stride = check_positive_int(stride, "dilate", "stride")
+    *lead, h, w = x.shape
+    out = np.zeros((*lead, (h - 1) * stride + 1, (w - 1) * stride + 1))
+    out[..., ::stride, ::stride] = x
+    return out
+
+
+def correlate2d_loops(x, k, mode: str = "valid") -> np.ndarray:
+    """Cross-correlation with explicit loops: ``out[i, j] = sum_{m,n} x[i+m, j+n] k[m, n]``."""
+    x, k = _check_2d_pair(x, k, mode, "correlate2d_loops")
+    kh, kw = k.shape
+    if mode == "full":
+        x = pad2d(x, (kh - 1, kw - 1))
+    out_h, out_w = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            total = 0.0
+            for m in range(kh):
+                for n in range(kw):
+                    total += x[i + m, j + n] * k[m, n]
+            out[i, j] = total
+    return out
+
+
+def correlate2d(x, k, mode: str = "valid") -> np.ndarray:
+    """Vectorised cross-correlation: every window at once, one tensor contraction."""
+    x, k = _check_2d_pair(x, k, mode, "correlate2d")
+    if mode == "full":
+        x = pad2d(x, (k.shape[0] - 1, k.shape[1] - 1))
+    windows = sliding_window_view(x, k.shape)  # (H_out, W_out, KH, KW), a view: no copy
+    return np.einsum("ijmn,mn->ij", windows, k)
+
+
+def convolve2d_loops(x, k, mode: str = "valid") -> np.ndarray:
+    """Convolution with explicit loops, the kernel index running backwards:
+
+    ``out[i, j] = sum_{m,n} xp[i + m, j + n] * k[KH-1-m, KW-1-n]``
+    (``xp`` is ``x`` zero-padded by ``KH-1, KW-1`` in full mode).
+    """
+    x, k = _check_2d_pair(x, k, mode, "convolve2d_loops")
+    kh, kw = k.shape
+    if mode == "full":
+        x = pad2d(x, (kh - 1, kw - 1))
+    out_h, out_w = x.shape[0] - kh + 1, x.shape[1] - kw + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            total = 0.0
+            for m in range(kh):
+                for n in range(kw):
+                    total += x[i + m, j + n] * k[kh - 1 - m, kw - 1 - n]
+            out[i, j] = total
+    return out
+
+
+def convolve2d(x, k, mode: str = "valid") -> np.ndarray:
+    """Vectorised convolution: cross-correlation with the kernel rotated by 180 degrees."""
+    x, k = _check_2d_pair(x, k, mode, "convolve2d")
+    return correlate2d(x, rot180(k), mode)
+
+
+# ----------------------------------------------------------------------------------------
+# Batched, multi-channel kernels behind Conv2D
+#   x: (N, C, H, W), w: (F, C, KH, KW), b: (F,)  ->  out: (N, F, H_out, W_out)
+#   H_out = (H + 2 * padding - KH) // stride + 1   (the same for W_out)
+# ----------------------------------------------------------------------------------------
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int) -> int:
+    """``(size + 2 * padding - kernel) // stride + 1``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def conv2d_forward_loops(x, w, b, stride: int = 1, padding: int = 0) -> np.ndarray:
+    """Reference forward pass, one output pixel at a time (slow; for tests and the book)."""
+    n_batch, _, _, _ = x.shape
+    f_out, _, kh, kw = w.shape
+    xp = pad2d(x, padding)
+    h_out = conv_output_size(x.shape[2], kh, stride, padding)
+    w_out = conv_output_size(x.shape[3], kw, stride, padding)
+    out = np.zeros((n_batch, f_out, h_out, w_out))
+    for n in range(n_batch):
+        for f in range(f_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    window = xp[n, :, i * stride : i * stride + kh, j * stride : j * stride + kw]
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    return out
+
+
+def conv2d_backward_loops(x, w, dout, stride: int = 1, padding: int = 0):
+    """Reference backward pass: every output pixel hands its gradient back to the input
+    window and the weights that produced it.  Returns ``(dx, dw, db)``."""
+    f_out, _, kh, kw = w.shape
+    xp = pad2d(x, padding)
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w, dtype=np.float64)
+    db = np.zeros(f_out)
+    n_batch, _, h_out, w_out = dout.shape
+    for n in range(n_batch):
+        for f in range(f_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    rows = slice(i * stride, i * stride + kh)
+                    cols = slice(j * stride, j * stride + kw)
+                    g = dout[n, f, i, j]
+                    dw[f] += g * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += g * w[f]
+                    db[f] += g
+    dx = dxp[:, :, padding : dxp.shape[2] - padding, padding : dxp.shape[3] - padding]
+    return dx, dw, db
+
+
+def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int) -> np.ndarray:
+    """Fast forward pass on an already padded input ``xp: (N, C, Hp, Wp)``.
+
+    Loops only over the KH * KW kernel taps (25 for a 5x5 kernel), never over images or
+    pixels: tap (m, n) multiplies the shifted input plane ``xp[:, :, m::s, n::s]`` by the
+    (F, C) matrix ``w[:, :, m, n]``.  For few channels and filters this streams through
+    memory once per tap and beats building an im2col matrix.
+    """
+    n_batch, _, hp, wp = xp.shape
+    f_out, _, kh, kw = w.shape
+    h_out = (hp - kh) // stride + 1
+    w_out = (wp - kw) // stride + 1
+    # out[n, f, i, j] = b[f] + sum_{c,m,n'} w[f, c, m, n'] xp[n, c, i*s + m, j*s + n']
+    out = np.empty((n_batch, f_out, h_out, w_out))
+    out[...] = b[None, :, None, None]
+    for m in range(kh):
+        for n in range(kw):
+            plane = xp[:, :, m : m + stride * h_out : stride, n : n + stride * w_out : stride]
+            _accumulate_channels(out, plane, w[:, :, m, n])
+    return out
+
+
+def _accumulate_channels(out: np.ndarray, plane: np.ndarray, wmn: np.ndarray) -> None:
+    """``out[n, f] += sum_c wmn[f, c] * plane[n, c]`` without a temporary (N, F, C, ...)."""
+    f_out, c_in = wmn.shape
+    if f_out * c_in > 16:  # many channels: one contraction is cheaper than F*C axpys
+        out += np.einsum("nchw,fc->nfhw", plane, wmn)
+        return
+    for f in range(f_out):  # F and C are the layer's channel counts (2 and 1 in the book)
+        for c in range(c_in):
+            out[:, f] += wmn[f, c] * plane[:, c]
+
+
+def conv2d_backward(xp, w, dout, stride: int, padding: int, need_dx: bool = True):
+    """Fast backward pass.  ``xp`` is the padded input saved by forward.
+
+    * ``dw[f, c, m, n] = sum_{n, i, j} dout[n, f, i, j] xp[n, c, i*s + m, j*s + n]`` —
+      the valid cross-correlation of the input with (dilated) dout, one tap at a time;
+    * ``db[f] = sum dout[:, f]``;
+    * ``dx`` scatters ``dout`` back through every tap — the full convolution of the
+      (dilated) dout with ``w`` — then the padding is cropped off.
+
+    Returns ``(dx or None, dw, db)``.
+    """
+    n_batch, c_in, hp, wp = xp.shape
+    f_out, _, kh, kw = w.shape
+    _, _, h_out, w_out = dout.shape
+    db = dout.sum(axis=(0, 2, 3))
+    # One (F, N*H_out*W_out) matrix, reused by every tap.
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(f_out, -1)
+    dw = np.empty_like(w, dtype=np.float64)
+    dxp = np.zeros_like(xp) if need_dx else None
+    for m in range(kh):
+        for n in range(kw):
+            rows = slice(m, m + stride * h_out, stride)
+            cols = slice(n, n + stride * w_out, stride)
+            plane = xp[:, :, rows, cols]  # (N, C, H_out, W_out)
+            # (F, N*H_out*W_out) @ (N*H_out*W_out, C): gather the plane per channel
+            plane_mat = plane.transpose(1, 0, 2, 3).reshape(c_in, -1)
+            dw[:, :, m, n] = dout_mat @ plane_mat.T
+            if need_dx:
+                # dx[n, c] += sum_f w[f, c, m, n] dout[n, f]: the same contraction as
+                # forward, with the roles of C and F swapped
+                _accumulate_channels(dxp[:, :, rows, cols], dout, w[:, :, m, n].T)
+    dx = None
+    if need_dx:
+        dx = dxp[:, :, padding : hp - padding, padding : wp - padding]
+    return dx, dw, db
+
+
+def check_conv_args(stride, padding, who: str) -> tuple[int, int]:
+    stride = check_positive_int(stride, who, "stride", 1)
+    padding = check_positive_int(padding, who, "padding", 0)
+    return stride, padding

@@ -1,0 +1,298 @@
+"""Layers: each one a forward rule and, right beside it, the backward rule that
+differentiates it.
+
+The contract every layer keeps:
+
+* ``forward(x) -> out`` remembers what backward will need (``self._cache``);
+* ``backward(dout) -> dx`` takes dL/d(out) and returns dL/dx, and fills ``grads``
+  (same keys as ``params``) with dL/d(param).  It never changes a weight: updating
+  is the optimiser's job;
+* ``params`` maps ``"W"`` and ``"b"`` to the layer's own arrays, so writing into them in
+  place changes the layer.
+
+Conventions: float64, batch first, images NCHW.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import conv as _conv
+from ._checks import as_float_array, check_dout, check_ndim, check_positive_int
+from .activations import relu, relu_grad, sigmoid, sigmoid_grad_from_output
+
+
+class Layer:
+    """Base class: parameter bookkeeping and the shared input/dout checks."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache = None
+        self._out_shape: tuple | None = None
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def __repr__(self) -> str:
+        return f"{self.name}()"
+
+    def forward(self, x):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, dout, *, need_dx: bool = True):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers for subclasses ---------------------------------------------------------
+    def _start_backward(self, dout) -> np.ndarray:
+        if self._cache is None:
+            raise ValueError(
+                f"{self!r}.backward was called before forward: call forward(x) first, "
+                "so the layer has the input it must differentiate at"
+            )
+        return check_dout(dout, self._out_shape, repr(self))
+
+    def _finish_forward(self, out: np.ndarray, cache) -> np.ndarray:
+        self._cache = cache
+        self._out_shape = out.shape
+        return out
+
+
+def _init_rng(rng) -> np.random.Generator:
+    if rng is None:
+        return np.random.default_rng()
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"expected rng to be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
+    return rng
+
+
+class Dense(Layer):
+    """Fully-connected layer: ``out = x @ W.T + b``.
+
+    Shapes: ``x: (N, in_features) -> out: (N, out_features)``;
+    ``W: (out_features, in_features)`` (row k holds the weights into output unit k),
+    ``b: (out_features,)``.
+
+    Backward, for ``dout = dL/d(out)`` of shape ``(N, out)``:
+    ``dW = dout.T @ x``, ``db = dout.sum(0)``, ``dx = dout @ W``.
+    """
+
+    def __init__(self, in_features: int, out_features: int, *, rng=None) -> None:
+        super().__init__()
+        self.in_features = check_positive_int(in_features, "Dense", "in_features")
+        self.out_features = check_positive_int(out_features, "Dense", "out_features")
+        rng = _init_rng(rng)
+        # He initialisation: keeps the activations' variance steady through ReLUs.
+        scale = np.sqrt(2.0 / self.in_features)
+        self.params["W"] = rng.normal(0.0, scale, (self.out_features, self.in_features))
+        self.params["b"] = np.zeros(self.out_features)
+
+    def __repr__(self) -> str:
+        return f"Dense({self.in_features}, {self.out_features})"
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        check_ndim(x, 2, repr(self), "(N, in_features)")
+        if x.shape[1] != self.in_features:
+            raise ValueError(
+                f"{self!r}: expected x of shape (N, {self.in_features}), got {x.shape}"
+                + (" (did you forget a Flatten?)" if x.ndim > 2 else "")
+            )
+        out = x @ self.params["W"].T + self.params["b"]
+        return self._finish_forward(out, x)
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        x = self._cache
+        self.grads["W"] = dout.T @ x  # (out, N) @ (N, in) -> (out, in)
+        self.grads["b"] = dout.sum(axis=0)  # (out,)
+        return dout @ self.params["W"] if need_dx else None  # (N, out) @ (out, in)
+
+
+class Conv2D(Layer):
+    """2-D convolution layer — strictly a **cross-correlation**, as in every framework:
+
+    ``out[n, f, i, j] = b[f] + sum_{c, m, k} W[f, c, m, k] * xp[n, c, i*s + m, j*s + k]``
+
+    where ``xp`` is ``x`` zero-padded by ``padding`` and ``s`` is the stride.
+
+    Shapes: ``x: (N, C, H, W) -> out: (N, F, H_out, W_out)`` with
+    ``H_out = (H + 2*padding - KH) // stride + 1`` (the same for ``W_out``);
+    ``W: (F, C, KH, KW)``, ``b: (F,)``.
+
+    Backward (chapter 5): ``dW`` is the valid cross-correlation of the padded input with
+    ``dout`` (dilated by the stride); ``dx`` is the full convolution of (dilated) ``dout``
+    with ``W``, cropped by the padding.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int = 1,
+        padding: int = 0,
+        *,
+        rng=None,
+    ) -> None:
+        super().__init__()
+        who = "Conv2D"
+        self.in_channels = check_positive_int(in_channels, who, "in_channels")
+        self.out_channels = check_positive_int(out_channels, who, "out_channels")
+        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size
+        self.kernel_size = (
+            check_positive_int(kh, who, "kernel height"),
+            check_positive_int(kw, who, "kernel width"),
+        )
+        self.stride, self.padding = _conv.check_conv_args(stride, padding, who)
+        rng = _init_rng(rng)
+        fan_in = self.in_channels * kh * kw
+        self.params["W"] = rng.normal(
+            0.0, np.sqrt(2.0 / fan_in), (self.out_channels, self.in_channels, kh, kw)
+        )
+        self.params["b"] = np.zeros(self.out_channels)
+
+    def __repr__(self) -> str:
+        kh, kw = self.kernel_size
+        k = kh if kh == kw else self.kernel_size
+        return (
+            f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={k}, "
+            f"stride={self.stride}, padding={self.padding})"
+        )
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        check_ndim(x, 4, repr(self), "(N, C, H, W)")
+        n, c, h, w = x.shape
+        if c != self.in_channels:
+            raise ValueError(
+                f"{self!r}: expected x of shape (N, {self.in_channels}, H, W) "
+                f"({self.in_channels} input channel(s)), got {x.shape}"
+            )
+        kh, kw = self.kernel_size
+        p = self.padding
+        if kh > h + 2 * p or kw > w + 2 * p:
+            raise ValueError(
+                f"{self!r}: kernel {kh}x{kw} is larger than the padded input "
+                f"{h + 2 * p}x{w + 2 * p} (input {h}x{w}, padding {p})"
+            )
+        xp = _conv.pad2d(x, p) if p else x
+        out = _conv.conv2d_forward(xp, self.params["W"], self.params["b"], self.stride)
+        return self._finish_forward(out, xp)
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        xp = self._cache
+        dx, dw, db = _conv.conv2d_backward(
+            xp, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
+        )
+        self.grads["W"], self.grads["b"] = dw, db
+        return dx
+
+
+class MaxPool2D(Layer):
+    """Max-pooling over ``size x size`` windows moved by ``stride`` (default: ``size``).
+
+    Shapes: ``x: (N, C, H, W) -> out: (N, C, H_out, W_out)``,
+    ``H_out = (H - size) // stride + 1``.  Rows or columns that no window reaches are
+    ignored by forward and get zero gradient.
+
+    Backward routes each ``dout[n, c, i, j]`` to the one input that was the maximum of
+    its window (the first one, if several tie); every other input gets nothing from
+    that window.  With overlapping windows (stride < size) the routes add up.
+    """
+
+    def __init__(self, size: int, stride: int | None = None) -> None:
+        super().__init__()
+        self.size = check_positive_int(size, "MaxPool2D", "size")
+        self.stride = check_positive_int(
+            self.size if stride is None else stride, "MaxPool2D", "stride"
+        )
+
+    def __repr__(self) -> str:
+        return f"MaxPool2D(size={self.size}, stride={self.stride})"
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        check_ndim(x, 4, repr(self), "(N, C, H, W)")
+        n, c, h, w = x.shape
+        k, s = self.size, self.stride
+        if k > h or k > w:
+            raise ValueError(f"{self!r}: window {k}x{k} is larger than the input {h}x{w}")
+        h_out, w_out = (h - k) // s + 1, (w - k) // s + 1
+        # (N, C, H-k+1, W-k+1, k, k) view, then keep every s-th window: still no copy
+        windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))
+        windows = windows[:, :, ::s, ::s][:, :, :h_out, :w_out]
+        flat = windows.reshape(n, c, h_out, w_out, k * k)  # copies once: (.., k*k)
+        arg = flat.argmax(axis=-1)  # position of the max inside its window
+        out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        return self._finish_forward(out, (x.shape, arg))
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        x_shape, arg = self._cache
+        if not need_dx:
+            return None
+        n, c, h_out, w_out = dout.shape
+        k, s = self.size, self.stride
+        # input coordinates of each window's maximum
+        rows = np.arange(h_out)[:, None] * s + arg // k  # (N, C, H_out, W_out)
+        cols = np.arange(w_out)[None, :] * s + arg % k
+        nn = np.arange(n)[:, None, None, None]
+        cc = np.arange(c)[None, :, None, None]
+        dx = np.zeros(x_shape)
+        if s >= k:  # windows don't overlap: each input receives from at most one window
+            dx[nn, cc, rows, cols] = dout
+        else:  # overlapping windows may share a maximum: the routes must add
+            np.add.at(dx, (nn, cc, rows, cols), dout)
+        return dx
+
+
+class ReLU(Layer):
+    """``out = max(x, 0)``; backward: ``dx = dout * (x > 0)``.  Any shape."""
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        return self._finish_forward(relu(x), x)
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        return dout * relu_grad(self._cache) if need_dx else None
+
+
+class Sigmoid(Layer):
+    """``out = sigma(x) = 1 / (1 + exp(-x))``; backward: ``dx = dout * out * (1 - out)``."""
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        out = sigmoid(x)
+        return self._finish_forward(out, out)
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        return dout * sigmoid_grad_from_output(self._cache) if need_dx else None
+
+
+class Flatten(Layer):
+    """``(N, d1, d2, ...) -> (N, d1*d2*...)`` in C order; backward reshapes back.
+
+    (The CNN source flattens to ``(288, N)``, samples as columns; we keep the batch
+    first, so our ``(N, 288)`` is its transpose.)
+    """
+
+    def forward(self, x):
+        x = as_float_array(x, repr(self))
+        if x.ndim < 2:
+            raise ValueError(
+                f"{self!r}: expected x with a batch axis and at least one more, (N, ...), "
+                f"got shape {x.shape}"
+            )
+        return self._finish_forward(x.reshape(x.shape[0], -1), x.shape)
+
+    def backward(self, dout, *, need_dx: bool = True):
+        dout = self._start_backward(dout)
+        return dout.reshape(self._cache) if need_dx else None
