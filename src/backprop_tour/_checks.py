@@ -28,9 +28,9 @@ def check_ndim(x: np.ndarray, ndim: int, who: str, layout: str, name: str = "x")
 
 def check_finite(x: np.ndarray, who: str, name: str) -> None:
     if not np.all(np.isfinite(x)):
-        bad = np.argwhere(~np.isfinite(x))[0]
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
         raise ValueError(
-            f"{who}: expected finite values in {name}, got {x[tuple(bad)]} at index {tuple(bad)} "
+            f"{who}: expected finite values in {name}, got {x[bad]} at index {bad} "
             "(a NaN or inf upstream: check the learning rate and the inputs)"
         )
 
