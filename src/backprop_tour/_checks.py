@@ -8,6 +8,8 @@ import numpy as np
 
 def as_float_array(x, who: str, name: str = "x") -> np.ndarray:
     """Return `x` as a float64 array; refuse anything that is not numeric."""
+    if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, checked first
+        return x
     arr = np.asarray(x)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating)

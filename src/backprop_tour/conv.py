@@ -191,74 +191,93 @@ def conv2d_backward_loops(x, w, dout, stride: int = 1, padding: int = 0):
     return dx, dw, db
 
 
-def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int) -> np.ndarray:
-    """Fast forward pass on an already padded input ``xp: (N, C, Hp, Wp)``.
+def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Unroll every receptive field into a column: ``(N, C, Hp, Wp) -> (C*KH*KW, N*H_out*W_out)``.
 
-    Loops only over the KH * KW kernel taps (25 for a 5x5 kernel), never over images or
-    pixels: tap (m, n) multiplies the shifted input plane ``xp[:, :, m::s, n::s]`` by the
-    (F, C) matrix ``w[:, :, m, n]``.  For few channels and filters this streams through
-    memory once per tap and beats building an im2col matrix.
+    Row ``(c, m, n)`` of the result holds, for every output position, the input value that
+    kernel tap ``(m, n)`` of channel ``c`` sees there.  It is filled one tap at a time — a
+    loop over the KH*KW taps, never over images or pixels — and makes the convolution a
+    single matrix product.
     """
-    n_batch, _, hp, wp = xp.shape
-    f_out, _, kh, kw = w.shape
-    h_out = (hp - kh) // stride + 1
-    w_out = (wp - kw) // stride + 1
-    # out[n, f, i, j] = b[f] + sum_{c,m,n'} w[f, c, m, n'] xp[n, c, i*s + m, j*s + n']
-    out = np.empty((n_batch, f_out, h_out, w_out))
-    out[...] = b[None, :, None, None]
+    n_batch, c_in, hp, wp = xp.shape
+    h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    cols = np.empty((c_in, kh, kw, n_batch, h_out, w_out))
     for m in range(kh):
         for n in range(kw):
             plane = xp[:, :, m : m + stride * h_out : stride, n : n + stride * w_out : stride]
-            _accumulate_channels(out, plane, w[:, :, m, n])
-    return out
+            cols[:, m, n] = plane.transpose(1, 0, 2, 3)  # (N, C, ..) -> (C, N, ..)
+    return cols.reshape(c_in * kh * kw, n_batch * h_out * w_out)
 
 
-def _accumulate_channels(out: np.ndarray, plane: np.ndarray, wmn: np.ndarray) -> None:
-    """``out[n, f] += sum_c wmn[f, c] * plane[n, c]`` without a temporary (N, F, C, ...)."""
-    f_out, c_in = wmn.shape
-    if f_out * c_in > 16:  # many channels: one contraction is cheaper than F*C axpys
-        out += np.einsum("nchw,fc->nfhw", plane, wmn)
-        return
-    for f in range(f_out):  # F and C are the layer's channel counts (2 and 1 in the book)
-        for c in range(c_in):
-            out[:, f] += wmn[f, c] * plane[:, c]
-
-
-def conv2d_backward(xp, w, dout, stride: int, padding: int, need_dx: bool = True):
-    """Fast backward pass.  ``xp`` is the padded input saved by forward.
-
-    * ``dw[f, c, m, n] = sum_{n, i, j} dout[n, f, i, j] xp[n, c, i*s + m, j*s + n]`` —
-      the valid cross-correlation of the input with (dilated) dout, one tap at a time;
-    * ``db[f] = sum dout[:, f]``;
-    * ``dx`` scatters ``dout`` back through every tap — the full convolution of the
-      (dilated) dout with ``w`` — then the padding is cropped off.
-
-    Returns ``(dx or None, dw, db)``.
-    """
-    n_batch, c_in, hp, wp = xp.shape
-    f_out, _, kh, kw = w.shape
-    _, _, h_out, w_out = dout.shape
-    db = dout.sum(axis=(0, 2, 3))
-    # One (F, N*H_out*W_out) matrix, reused by every tap.
-    dout_mat = dout.transpose(1, 0, 2, 3).reshape(f_out, -1)
-    dw = np.empty_like(w, dtype=np.float64)
-    dxp = np.zeros_like(xp) if need_dx else None
+def col2im(dcols: np.ndarray, xp_shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every column entry back onto the input pixel it
+    was copied from.  ``(C*KH*KW, N*H_out*W_out) -> (N, C, Hp, Wp)``."""
+    n_batch, c_in, hp, wp = xp_shape
+    h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    dcols = dcols.reshape(c_in, kh, kw, n_batch, h_out, w_out)
+    dxp = np.zeros(xp_shape)
     for m in range(kh):
         for n in range(kw):
             rows = slice(m, m + stride * h_out, stride)
             cols = slice(n, n + stride * w_out, stride)
-            plane = xp[:, :, rows, cols]  # (N, C, H_out, W_out)
-            # (F, N*H_out*W_out) @ (N*H_out*W_out, C): gather the plane per channel
-            plane_mat = plane.transpose(1, 0, 2, 3).reshape(c_in, -1)
-            dw[:, :, m, n] = dout_mat @ plane_mat.T
-            if need_dx:
-                # dx[n, c] += sum_f w[f, c, m, n] dout[n, f]: the same contraction as
-                # forward, with the roles of C and F swapped
-                _accumulate_channels(dxp[:, :, rows, cols], dout, w[:, :, m, n].T)
-    dx = None
-    if need_dx:
-        dx = dxp[:, :, padding : hp - padding, padding : wp - padding]
-    return dx, dw, db
+            dxp[:, :, rows, cols] += dcols[:, m, n].transpose(1, 0, 2, 3)
+    return dxp
+
+
+def _few_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for ``a: (F, K)``, ``b: (K, P)`` with very few rows F (filters).
+
+    A GEMM first packs all of ``b`` (here the whole im2col matrix) into a scratch buffer;
+    with two filters that copy costs more than the arithmetic.  F matrix-vector products
+    read ``b`` in place instead (measured in benchmarks/bench_cnn.py: the epoch's
+    convolution work drops by about a third for the book's 2-filter layer).
+    """
+    if a.shape[0] > 4:
+        return a @ b
+    out = np.empty((a.shape[0], b.shape[1]))
+    for f in range(a.shape[0]):  # a loop over filters: 2 in the book's CNN
+        np.dot(a[f], b, out=out[f])
+    return out
+
+
+def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
+    """Fast forward pass on an already padded input ``xp: (N, C, Hp, Wp)``.
+
+    ``out = W_mat @ cols + b`` with ``W_mat = w.reshape(F, C*KH*KW)`` and
+    ``cols = im2col(xp)``.  Returns ``(out, cols)``; backward reuses ``cols``.
+    """
+    n_batch = xp.shape[0]
+    f_out, _, kh, kw = w.shape
+    h_out = (xp.shape[2] - kh) // stride + 1
+    w_out = (xp.shape[3] - kw) // stride + 1
+    cols = im2col(xp, kh, kw, stride)
+    out = _few_rows_matmul(w.reshape(f_out, -1), cols)  # (F, N*H_out*W_out)
+    out += b[:, None]
+    return out.reshape(f_out, n_batch, h_out, w_out).transpose(1, 0, 2, 3), cols
+
+
+def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx: bool = True):
+    """Fast backward pass from the ``cols`` saved by :func:`conv2d_forward`.
+
+    * ``dw = dout_mat @ cols.T`` — every tap's input plane against dout: the valid
+      cross-correlation of the input with (dilated) dout;
+    * ``db[f] = sum dout[:, f]``;
+    * ``dx = col2im(W_mat.T @ dout_mat)`` — each output's gradient sent back through every
+      tap: the full convolution of (dilated) dout with ``w``; then the padding is cropped.
+
+    Returns ``(dx or None, dw, db)``.
+    """
+    f_out = w.shape[0]
+    _, _, kh, kw = w.shape
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(f_out, -1)  # (F, N*H_out*W_out)
+    # dw = dout_mat @ cols.T, computed as (cols @ dout_mat.T).T to reuse the few-rows trick
+    dw = _few_rows_matmul(dout_mat, cols.T).reshape(w.shape)
+    db = dout_mat.sum(axis=1)
+    if not need_dx:
+        return None, dw, db
+    dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
+    hp, wp = xp_shape[2], xp_shape[3]
+    return dxp[:, :, padding : hp - padding, padding : wp - padding], dw, db
 
 
 def check_conv_args(stride, padding, who: str) -> tuple[int, int]:

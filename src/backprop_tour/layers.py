@@ -19,7 +19,7 @@ import numpy as np
 
 from . import conv as _conv
 from ._checks import as_float_array, check_dout, check_ndim, check_positive_int
-from .activations import relu, relu_grad, sigmoid, sigmoid_grad_from_output
+from .activations import relu, sigmoid, sigmoid_grad_from_output
 
 
 class Layer:
@@ -181,14 +181,14 @@ class Conv2D(Layer):
                 f"{h + 2 * p}x{w + 2 * p} (input {h}x{w}, padding {p})"
             )
         xp = _conv.pad2d(x, p) if p else x
-        out = _conv.conv2d_forward(xp, self.params["W"], self.params["b"], self.stride)
-        return self._finish_forward(out, xp)
+        out, cols = _conv.conv2d_forward(xp, self.params["W"], self.params["b"], self.stride)
+        return self._finish_forward(out, (cols, xp.shape))
 
     def backward(self, dout, *, need_dx: bool = True):
         dout = self._start_backward(dout)
-        xp = self._cache
+        cols, xp_shape = self._cache
         dx, dw, db = _conv.conv2d_backward(
-            xp, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
+            cols, xp_shape, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
         )
         self.grads["W"], self.grads["b"] = dw, db
         return dx
@@ -219,36 +219,42 @@ class MaxPool2D(Layer):
     def forward(self, x):
         x = as_float_array(x, repr(self))
         check_ndim(x, 4, repr(self), "(N, C, H, W)")
-        n, c, h, w = x.shape
+        _, _, h, w = x.shape
         k, s = self.size, self.stride
         if k > h or k > w:
             raise ValueError(f"{self!r}: window {k}x{k} is larger than the input {h}x{w}")
         h_out, w_out = (h - k) // s + 1, (w - k) // s + 1
-        # (N, C, H-k+1, W-k+1, k, k) view, then keep every s-th window: still no copy
-        windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))
-        windows = windows[:, :, ::s, ::s][:, :, :h_out, :w_out]
-        flat = windows.reshape(n, c, h_out, w_out, k * k)  # copies once: (.., k*k)
-        arg = flat.argmax(axis=-1)  # position of the max inside its window
-        out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
-        return self._finish_forward(out, (x.shape, arg))
+        # A running maximum over the k*k window taps (a loop over taps, never over pixels):
+        # tap t = (a, b) sees x[:, :, i*s + a, j*s + b] for every output (i, j).
+        out = x[:, :, 0 : s * h_out : s, 0 : s * w_out : s].copy()
+        for t in range(1, k * k):
+            np.maximum(out, self._tap(x, t, h_out, w_out), out=out)
+        # Backward finds the winners again from x and out: cheaper than tracking argmax here.
+        return self._finish_forward(out, (x, out.copy()))  # a copy: callers may edit out
+
+    def _tap(self, x: np.ndarray, t: int, h_out: int, w_out: int) -> np.ndarray:
+        """The ``(N, C, H_out, W_out)`` view of what window tap ``t = (a, b)`` sees."""
+        a, b = divmod(t, self.size)
+        s = self.stride
+        return x[:, :, a : a + s * h_out : s, b : b + s * w_out : s]
 
     def backward(self, dout, *, need_dx: bool = True):
         dout = self._start_backward(dout)
-        x_shape, arg = self._cache
         if not need_dx:
             return None
-        n, c, h_out, w_out = dout.shape
-        k, s = self.size, self.stride
-        # input coordinates of each window's maximum
-        rows = np.arange(h_out)[:, None] * s + arg // k  # (N, C, H_out, W_out)
-        cols = np.arange(w_out)[None, :] * s + arg % k
-        nn = np.arange(n)[:, None, None, None]
-        cc = np.arange(c)[None, :, None, None]
-        dx = np.zeros(x_shape)
-        if s >= k:  # windows don't overlap: each input receives from at most one window
-            dx[nn, cc, rows, cols] = dout
-        else:  # overlapping windows may share a maximum: the routes must add
-            np.add.at(dx, (nn, cc, rows, cols), dout)
+        x, out = self._cache
+        _, _, h_out, w_out = out.shape
+        dx = np.zeros(x.shape)
+        taken = np.zeros(out.shape, dtype=bool)  # windows whose maximum has been found
+        for t in range(self.size * self.size):  # taps in row-major order
+            hit = self._tap(x, t, h_out, w_out) == out
+            hit &= ~taken  # on a tie, the first maximum in the window takes the route
+            taken |= hit
+            routed = np.where(hit, dout, 0.0)
+            if self.stride >= self.size:  # windows don't overlap: one tap per input pixel
+                self._tap(dx, t, h_out, w_out)[...] = routed
+            else:  # overlapping windows (stride < size): routes to one pixel add up
+                self._tap(dx, t, h_out, w_out)[...] += routed
         return dx
 
 
@@ -261,7 +267,8 @@ class ReLU(Layer):
 
     def backward(self, dout, *, need_dx: bool = True):
         dout = self._start_backward(dout)
-        return dout * relu_grad(self._cache) if need_dx else None
+        # dout * relu_grad(x), without materialising the float mask
+        return dout * (self._cache > 0) if need_dx else None
 
 
 class Sigmoid(Layer):

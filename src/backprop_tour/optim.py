@@ -31,11 +31,13 @@ class SGD:
                 "model.backward(...) before step()"
             )
         for key, p in params.items():
-            g = grads[key]
+            step = self.lr * grads[key]
             if self.momentum:
-                v = self._velocity.setdefault(key, np.zeros_like(p))
+                v = self._velocity.get(key)
+                if v is None:
+                    v = self._velocity[key] = np.zeros_like(p)
                 v *= self.momentum
-                v -= self.lr * g
+                v -= step
                 p += v
             else:
-                p -= self.lr * g
+                p -= step

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._checks import as_float_array, check_positive_int
 
@@ -46,7 +47,7 @@ def accuracy(model, x, y, batch_size: int = 500) -> float:
 
 
 def fit(model, loss, optimizer, x, y, *, epochs: int, batch_size: int = 32, x_val=None,
-        y_val=None, rng=None, verbose: bool = True) -> History:
+        y_val=None, rng=None, verbose: bool = True, blas_threads: int | None = 1) -> History:
     """Train ``model`` with mini-batch SGD and return a :class:`History`.
 
     Each epoch shuffles ``x: (N, ...)``, ``y: (N,)`` with ``rng`` (pass a seeded
@@ -54,7 +55,18 @@ def fit(model, loss, optimizer, x, y, *, epochs: int, batch_size: int = 32, x_va
     ``loss.forward(model.forward(xb), yb)``, ``model.backward(loss.backward())``,
     ``optimizer.step()``.  The first layer's input gradient is never computed: nothing
     needs it.  With ``verbose`` a progress line is printed per epoch.
+
+    ``blas_threads`` caps the BLAS library's threads while training (``None``: leave it).
+    For a small network's matrices (at most 60 x 288 here) one thread is faster: the
+    threads cost more to coordinate than they save (benchmarks/bench_cnn.py measures it).
     """
+    if blas_threads is None:
+        return _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose)
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
+        return _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose)
+
+
+def _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose) -> History:
     x = as_float_array(x, "fit")
     y = np.asarray(y)
     epochs = check_positive_int(epochs, "fit", "epochs")
