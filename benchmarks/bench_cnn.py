@@ -24,8 +24,13 @@ from backprop_tour.data import load_mnist_split
 
 def source_cnn(rng):
     return bt.Sequential(
-        bt.Conv2D(1, 2, 5, rng=rng), bt.ReLU(), bt.MaxPool2D(2), bt.Flatten(),
-        bt.Dense(288, 60, rng=rng), bt.ReLU(), bt.Dense(60, 10, rng=rng),
+        bt.Conv2D(1, 2, 5, rng=rng),
+        bt.ReLU(),
+        bt.MaxPool2D(2),
+        bt.Flatten(),
+        bt.Dense(288, 60, rng=rng),
+        bt.ReLU(),
+        bt.Dense(60, 10, rng=rng),
     )
 
 
@@ -51,8 +56,9 @@ def main() -> None:
     fit_rng = np.random.default_rng(1)
 
     def one_epoch():
-        bt.fit(model, loss, opt, x_train, y_train, epochs=1, batch_size=32, rng=fit_rng,
-               verbose=False)
+        bt.fit(
+            model, loss, opt, x_train, y_train, epochs=1, batch_size=32, rng=fit_rng, verbose=False
+        )
 
     one_epoch()  # warm-up
     epoch = median_seconds(one_epoch, args.epochs)
@@ -74,11 +80,15 @@ def main() -> None:
     fast_s = median_seconds(fast, 200)
     loop_s = median_seconds(loops, 3)
 
-    print(f"backprop_tour benchmark  (numpy {np.__version__}, python {platform.python_version()}, "
-          f"{platform.machine()})")
+    print(
+        f"backprop_tour benchmark  (numpy {np.__version__}, python {platform.python_version()}, "
+        f"{platform.machine()})"
+    )
     print(f"  one epoch, 4000 images, batch 32, float64 : {epoch:.3f} s  (median of {args.epochs})")
-    print(f"  Conv2D(1,2,5) forward+backward, batch 32  : fast {fast_s * 1e3:.3f} ms, "
-          f"plain loops {loop_s * 1e3:.1f} ms  ({loop_s / fast_s:.0f}x)")
+    print(
+        f"  Conv2D(1,2,5) forward+backward, batch 32  : fast {fast_s * 1e3:.3f} ms, "
+        f"plain loops {loop_s * 1e3:.1f} ms  ({loop_s / fast_s:.0f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -30,8 +29,13 @@ def main() -> None:
     x = torch.from_numpy(x_train)  # float64
     y = torch.from_numpy(y_train)
     model = nn.Sequential(
-        nn.Conv2d(1, 2, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(288, 60), nn.ReLU(), nn.Linear(60, 10),
+        nn.Conv2d(1, 2, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(288, 60),
+        nn.ReLU(),
+        nn.Linear(60, 10),
     ).double()
     # like backprop_tour.fit: no gradient for the input images
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
@@ -54,8 +58,10 @@ def main() -> None:
         one_epoch()
         times.append(time.perf_counter() - start)
     print(f"PyTorch {torch.__version__} benchmark  (threads {torch.get_num_threads()})")
-    print(f"  one epoch, 4000 images, batch 32, float64 : {statistics.median(times):.3f} s  "
-          f"(median of 7)")
+    print(
+        f"  one epoch, 4000 images, batch 32, float64 : {statistics.median(times):.3f} s  "
+        f"(median of 7)"
+    )
 
 
 if __name__ == "__main__":

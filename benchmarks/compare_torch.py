@@ -20,8 +20,9 @@ EPOCH = re.compile(r"one epoch.*?: ([0-9.]+) s")
 
 
 def epoch_seconds(python: str, script: str) -> float:
-    out = subprocess.run([python, str(HERE / script)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [python, str(HERE / script)], check=True, capture_output=True, text=True
+    ).stdout
     match = EPOCH.search(out)
     if not match:
         raise RuntimeError(f"no epoch time in the output of {script}:\n{out}")
@@ -39,8 +40,10 @@ def main() -> None:
         theirs.append(epoch_seconds(args.torch_python, "bench_torch.py"))
         print(f"round {r}: backprop_tour {ours[-1]:.3f} s   PyTorch {theirs[-1]:.3f} s", flush=True)
     a, b = statistics.median(ours), statistics.median(theirs)
-    print(f"median epoch: backprop_tour {a:.3f} s, PyTorch {b:.3f} s -> backprop_tour takes "
-          f"{a / b:.2f}x PyTorch's time ({(1 - a / b):+.0%} faster)")
+    print(
+        f"median epoch: backprop_tour {a:.3f} s, PyTorch {b:.3f} s -> backprop_tour takes "
+        f"{a / b:.2f}x PyTorch's time ({(1 - a / b):+.0%} faster)"
+    )
 
 
 if __name__ == "__main__":

@@ -21,4 +21,4 @@ def away_from_zero(x: np.ndarray, gap: float = 0.05) -> np.ndarray:
 def distinct_values(rng: np.random.Generator, shape) -> np.ndarray:
     """Values with no ties and gaps >> h, so every max-pool window has a clear winner."""
     n = int(np.prod(shape))
-    return (rng.permutation(n).reshape(shape) * 0.01 + rng.uniform(0, 1e-3, shape))
+    return rng.permutation(n).reshape(shape) * 0.01 + rng.uniform(0, 1e-3, shape)

@@ -22,10 +22,12 @@ def image_and_kernel(draw, valid=True):
 @given(image_and_kernel(valid=True), st.sampled_from(["valid", "full"]))
 def test_fast_primitives_equal_loops(xk, mode):
     x, k = xk
-    np.testing.assert_allclose(conv.correlate2d(x, k, mode), conv.correlate2d_loops(x, k, mode),
-                               atol=1e-12)
-    np.testing.assert_allclose(conv.convolve2d(x, k, mode), conv.convolve2d_loops(x, k, mode),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        conv.correlate2d(x, k, mode), conv.correlate2d_loops(x, k, mode), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        conv.convolve2d(x, k, mode), conv.convolve2d_loops(x, k, mode), atol=1e-12
+    )
 
 
 def test_correlation_by_hand():
@@ -59,7 +61,8 @@ def _single_channel_layer(w, stride=1, padding=0):
 def test_dw_is_valid_correlation_of_input_with_dout(xk, seed):
     x, w = xk
     dy = np.random.default_rng(seed).standard_normal(
-        (x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1))
+        (x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1)
+    )
     layer = _single_channel_layer(w)
     layer.forward(x[None, None])
     dx = layer.backward(dy[None, None])
@@ -67,8 +70,9 @@ def test_dw_is_valid_correlation_of_input_with_dout(xk, seed):
     np.testing.assert_allclose(layer.grads["W"][0, 0], conv.correlate2d_loops(x, dy), atol=1e-12)
     # dL/dX = full convolution of dL/dY with W = full correlation with rot180(W)
     np.testing.assert_allclose(dx[0, 0], conv.convolve2d_loops(dy, w, "full"), atol=1e-12)
-    np.testing.assert_allclose(dx[0, 0], conv.correlate2d_loops(dy, conv.rot180(w), "full"),
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        dx[0, 0], conv.correlate2d_loops(dy, conv.rot180(w), "full"), atol=1e-12
+    )
 
 
 def test_literal_reading_of_source_002_gives_rotated_dx():
@@ -109,8 +113,9 @@ def test_stride_dilates_dout(stride, padding):
     np.testing.assert_allclose(dx, crop, atol=1e-12)
 
 
-@pytest.mark.parametrize("fn", [conv.correlate2d, conv.correlate2d_loops, conv.convolve2d,
-                                conv.convolve2d_loops])
+@pytest.mark.parametrize(
+    "fn", [conv.correlate2d, conv.correlate2d_loops, conv.convolve2d, conv.convolve2d_loops]
+)
 def test_primitive_errors_are_clear(fn):
     with pytest.raises(ValueError, match=r"kernel must fit inside the input"):
         fn(np.ones((2, 2)), np.ones((3, 3)))

@@ -12,27 +12,41 @@ def conv():
 
 
 def test_wrong_ndim(conv):
-    with pytest.raises(ValueError, match=r"Conv2D\(1, 2, kernel_size=5.*expected x with 4 "
-                                         r"dimensions \(N, C, H, W\), got 3 dimensions with shape \(1, 28, 28\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2D\(1, 2, kernel_size=5.*expected x with 4 "
+        r"dimensions \(N, C, H, W\), got 3 dimensions with shape \(1, 28, 28\)",
+    ):
         conv.forward(np.zeros((1, 28, 28)))
-    with pytest.raises(ValueError, match=r"Dense\(288, 60\): expected x with 2 dimensions "
-                                         r"\(N, in_features\), got 4"):
+    with pytest.raises(
+        ValueError,
+        match=r"Dense\(288, 60\): expected x with 2 dimensions "
+        r"\(N, in_features\), got 4",
+    ):
         bt.Dense(288, 60).forward(np.zeros((1, 2, 12, 12)))
     with pytest.raises(ValueError, match=r"MaxPool2D\(size=2, stride=2\): expected x with 4"):
         bt.MaxPool2D(2).forward(np.zeros((2, 24, 24)))
 
 
 def test_wrong_feature_or_channel_count(conv):
-    with pytest.raises(ValueError, match=r"expected x of shape \(N, 1, H, W\) \(1 input channel\(s\)\), "
-                                         r"got \(2, 3, 28, 28\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected x of shape \(N, 1, H, W\) \(1 input channel\(s\)\), "
+        r"got \(2, 3, 28, 28\)",
+    ):
         conv.forward(np.zeros((2, 3, 28, 28)))
-    with pytest.raises(ValueError, match=r"Dense\(288, 60\): expected x of shape \(N, 288\), got \(4, 290\)"):
+    with pytest.raises(
+        ValueError, match=r"Dense\(288, 60\): expected x of shape \(N, 288\), got \(4, 290\)"
+    ):
         bt.Dense(288, 60).forward(np.zeros((4, 290)))
 
 
 def test_kernel_larger_than_padded_input(conv):
-    with pytest.raises(ValueError, match=r"kernel 5x5 is larger than the padded input 4x6 "
-                                         r"\(input 4x6, padding 0\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"kernel 5x5 is larger than the padded input 4x6 "
+        r"\(input 4x6, padding 0\)",
+    ):
         conv.forward(np.zeros((1, 1, 4, 6)))
     # padding makes room: 3 + 2*1 = 5 fits
     assert bt.Conv2D(1, 1, 5, padding=1).forward(np.zeros((1, 1, 3, 3))).shape == (1, 1, 1, 1)
@@ -40,20 +54,27 @@ def test_kernel_larger_than_padded_input(conv):
         bt.MaxPool2D(3).forward(np.zeros((1, 1, 2, 5)))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"stride": 0}, r"Conv2D: expected stride to be an integer >= 1, got 0"),
-    ({"stride": 1.5}, r"expected stride to be an integer >= 1, got 1.5"),
-    ({"padding": -1}, r"expected padding to be an integer >= 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"stride": 0}, r"Conv2D: expected stride to be an integer >= 1, got 0"),
+        ({"stride": 1.5}, r"expected stride to be an integer >= 1, got 1.5"),
+        ({"padding": -1}, r"expected padding to be an integer >= 0, got -1"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         bt.Conv2D(1, 2, 3, **kwargs)
 
 
 def test_bad_pool_and_dense_hyperparameters():
-    with pytest.raises(ValueError, match=r"MaxPool2D: expected stride to be an integer >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match=r"MaxPool2D: expected stride to be an integer >= 1, got 0"
+    ):
         bt.MaxPool2D(2, stride=0)
-    with pytest.raises(ValueError, match=r"Dense: expected in_features to be an integer >= 1, got 0"):
+    with pytest.raises(
+        ValueError, match=r"Dense: expected in_features to be an integer >= 1, got 0"
+    ):
         bt.Dense(0, 3)
 
 
@@ -76,8 +97,11 @@ def test_labels_out_of_range_or_wrong_length():
 def test_nan_or_inf_reaching_a_loss(bad):
     logits = np.zeros((2, 3))
     logits[1, 2] = bad
-    with pytest.raises(ValueError, match=r"SoftmaxCrossEntropy: expected finite values in logits, "
-                                         r"got .* at index \(1, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"SoftmaxCrossEntropy: expected finite values in logits, "
+        r"got .* at index \(1, 2\)",
+    ):
         bt.SoftmaxCrossEntropy().forward(logits, np.array([0, 1]))
     pred = np.full((2, 2), 0.5)
     pred[0, 1] = bad
@@ -87,24 +111,33 @@ def test_nan_or_inf_reaching_a_loss(bad):
 
 
 def test_probabilities_outside_unit_interval():
-    with pytest.raises(ValueError, match=r"BinaryCrossEntropy: expected pred \(probabilities\) in "
-                                         r"\[0, 1\], got values in \[-0.1, 0.5\] \(pass probabilities, not logits\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"BinaryCrossEntropy: expected pred \(probabilities\) in "
+        r"\[0, 1\], got values in \[-0.1, 0.5\] \(pass probabilities, not logits\)",
+    ):
         bt.BinaryCrossEntropy().forward(np.array([-0.1, 0.5]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"expected target in \[0, 1\]"):
         bt.BinaryCrossEntropy().forward(np.array([0.1, 0.5]), np.array([0.0, 2.0]))
 
 
 def test_target_shape_never_broadcasts():
-    with pytest.raises(ValueError, match=r"MSE: expected target of the same shape as pred \(4, 1\), "
-                                         r"got \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"MSE: expected target of the same shape as pred \(4, 1\), "
+        r"got \(4,\)",
+    ):
         bt.MSE().forward(np.zeros((4, 1)), np.zeros(4))
 
 
 def test_dout_shape_must_match(conv):
     out = conv.forward(np.zeros((2, 1, 28, 28)))
-    with pytest.raises(ValueError, match=r"Conv2D\(1, 2, kernel_size=5, stride=1, padding=0\)\.backward: "
-                                         r"expected dout of shape \(2, 2, 24, 24\) \(the shape forward "
-                                         r"returned\), got \(2, 2, 24\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2D\(1, 2, kernel_size=5, stride=1, padding=0\)\.backward: "
+        r"expected dout of shape \(2, 2, 24, 24\) \(the shape forward "
+        r"returned\), got \(2, 2, 24\)",
+    ):
         conv.backward(np.zeros(out.shape[:-1]))
     relu = bt.ReLU()
     relu.forward(np.zeros((3, 4)))
@@ -112,8 +145,10 @@ def test_dout_shape_must_match(conv):
         relu.backward(np.zeros((1, 4)))  # would broadcast silently without the check
 
 
-@pytest.mark.parametrize("layer", [bt.Dense(2, 2), bt.Conv2D(1, 1, 2), bt.MaxPool2D(2), bt.ReLU(),
-                                   bt.Sigmoid(), bt.Flatten()])
+@pytest.mark.parametrize(
+    "layer",
+    [bt.Dense(2, 2), bt.Conv2D(1, 1, 2), bt.MaxPool2D(2), bt.ReLU(), bt.Sigmoid(), bt.Flatten()],
+)
 def test_backward_before_forward(layer):
     with pytest.raises(ValueError, match=r"backward was called before forward"):
         layer.backward(np.zeros((1, 2)))
@@ -135,8 +170,16 @@ def test_optimizer_and_fit_arguments():
         bt.SGD(model, lr=-0.1)
     with pytest.raises(ValueError, match=r"SGD.step: no gradient for \['0.W', '0.b'\]"):
         bt.SGD(model, lr=0.1).step()
-    with pytest.raises(ValueError, match=r"fit: expected one label per sample, got 3 samples and 2 labels"):
-        bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model), np.zeros((3, 2)), np.zeros(2, int),
-               epochs=1)
+    with pytest.raises(
+        ValueError, match=r"fit: expected one label per sample, got 3 samples and 2 labels"
+    ):
+        bt.fit(
+            model,
+            bt.SoftmaxCrossEntropy(),
+            bt.SGD(model),
+            np.zeros((3, 2)),
+            np.zeros(2, int),
+            epochs=1,
+        )
     with pytest.raises(ValueError, match=r"Sequential: expected layers .* got 3 at position 1"):
         bt.Sequential(bt.ReLU(), 3)

@@ -38,5 +38,7 @@ def test_check_layer_catches_a_wrong_backward_and_names_it():
     report = check_layer(layer, rng.standard_normal((4, 3)), rng=rng)
     bad = [r for r in report if not r.ok]
     assert [r.name for r in bad] == ["b"]
-    with pytest.raises(AssertionError, match=r"WrongDense|Dense\(3, 2\) db: rel_error .* worst at \("):
+    with pytest.raises(
+        AssertionError, match=r"WrongDense|Dense\(3, 2\) db: rel_error .* worst at \("
+    ):
         report.raise_if_failed()

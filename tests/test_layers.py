@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-from conftest import away_from_zero, distinct_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import backprop_tour as bt
 from backprop_tour.gradcheck import TOLERANCE, check_layer
+from conftest import away_from_zero, distinct_values
 
 
 def assert_grads_ok(report):
@@ -115,8 +115,9 @@ def test_dense_computes_x_times_w_transpose_plus_b(rng):
     layer = bt.Dense(288, 60, rng=rng)
     assert layer.params["W"].shape == (60, 288)  # the source's W1 is 60 x 288
     x = rng.standard_normal((4, 288))
-    expected = np.array([[layer.params["W"][k] @ x[i] + layer.params["b"][k] for k in range(60)]
-                         for i in range(4)])
+    expected = np.array(
+        [[layer.params["W"][k] @ x[i] + layer.params["b"][k] for k in range(60)] for i in range(4)]
+    )
     np.testing.assert_allclose(layer.forward(x), expected, atol=1e-12)
 
 
@@ -144,9 +145,7 @@ def test_maxpool_routes_to_the_argmax_only():
     np.testing.assert_array_equal(out, [[[[3.0, 5.0], [4.0, 5.0]]]])
     dx = layer.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
     # 5.0 wins two overlapping windows, so it receives 20 + 40
-    np.testing.assert_array_equal(
-        dx, [[[[0.0, 10.0, 0.0], [0.0, 0.0, 60.0], [0.0, 30.0, 0.0]]]]
-    )
+    np.testing.assert_array_equal(dx, [[[[0.0, 10.0, 0.0], [0.0, 0.0, 60.0], [0.0, 30.0, 0.0]]]])
 
 
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), seed=st.integers(0, 2**31))
@@ -167,8 +166,10 @@ def test_params_are_the_layers_own_arrays(rng):
 
 
 def test_backward_does_not_update_weights(rng):
-    for layer, x in [(bt.Dense(4, 3, rng=rng), rng.standard_normal((2, 4))),
-                     (bt.Conv2D(1, 2, 3, rng=rng), rng.standard_normal((2, 1, 5, 5)))]:
+    for layer, x in [
+        (bt.Dense(4, 3, rng=rng), rng.standard_normal((2, 4))),
+        (bt.Conv2D(1, 2, 3, rng=rng), rng.standard_normal((2, 1, 5, 5))),
+    ]:
         before = {k: v.copy() for k, v in layer.params.items()}
         out = layer.forward(x)
         layer.backward(np.ones_like(out))

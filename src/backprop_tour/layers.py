@@ -66,7 +66,9 @@ def _init_rng(rng) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"expected rng to be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
+        raise ValueError(
+            f"expected rng to be a numpy Generator (np.random.default_rng(seed)), got {rng!r}"
+        )
     return rng
 
 

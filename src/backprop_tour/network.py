@@ -35,7 +35,9 @@ class Sequential(Layer):
 
     @property
     def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()
+        }
 
     @params.setter
     def params(self, value) -> None:  # the base __init__ assigns {}; nothing to store
@@ -43,7 +45,9 @@ class Sequential(Layer):
 
     @property
     def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+        return {
+            f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()
+        }
 
     @grads.setter
     def grads(self, value) -> None:

@@ -46,8 +46,21 @@ def accuracy(model, x, y, batch_size: int = 500) -> float:
     return float(np.mean(predict(model, x, batch_size) == np.asarray(y)))
 
 
-def fit(model, loss, optimizer, x, y, *, epochs: int, batch_size: int = 32, x_val=None,
-        y_val=None, rng=None, verbose: bool = True, blas_threads: int | None = 1) -> History:
+def fit(
+    model,
+    loss,
+    optimizer,
+    x,
+    y,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    x_val=None,
+    y_val=None,
+    rng=None,
+    verbose: bool = True,
+    blas_threads: int | None = 1,
+) -> History:
     """Train ``model`` with mini-batch SGD and return a :class:`History`.
 
     Each epoch shuffles ``x: (N, ...)``, ``y: (N,)`` with ``rng`` (pass a seeded
@@ -72,7 +85,9 @@ def _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, ve
     epochs = check_positive_int(epochs, "fit", "epochs")
     batch_size = check_positive_int(batch_size, "fit", "batch_size")
     if len(x) != len(y):
-        raise ValueError(f"fit: expected one label per sample, got {len(x)} samples and {len(y)} labels")
+        raise ValueError(
+            f"fit: expected one label per sample, got {len(x)} samples and {len(y)} labels"
+        )
     if (x_val is None) != (y_val is None):
         raise ValueError("fit: pass both x_val and y_val, or neither")
     rng = np.random.default_rng() if rng is None else rng
@@ -95,8 +110,11 @@ def _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, ve
             history.val_acc.append(accuracy(model, x_val, y_val))
         history.epoch_seconds.append(time.perf_counter() - start)
         if verbose:
-            last = np.mean(history.batch_loss[-((n + batch_size - 1) // batch_size):])
+            last = np.mean(history.batch_loss[-((n + batch_size - 1) // batch_size) :])
             val = f"  val acc {history.val_acc[-1]:.2%}" if history.val_acc else ""
-            print(f"epoch {epoch:>2}/{epochs}  loss {last:.4f}  train acc "
-                  f"{history.train_acc[-1]:.2%}{val}  ({history.epoch_seconds[-1]:.2f} s)", flush=True)
+            print(
+                f"epoch {epoch:>2}/{epochs}  loss {last:.4f}  train acc "
+                f"{history.train_acc[-1]:.2%}{val}  ({history.epoch_seconds[-1]:.2f} s)",
+                flush=True,
+            )
     return history
