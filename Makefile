@@ -1,0 +1,81 @@
+# backprop-tour: `make book` builds the HTML book, `make test` runs every test.
+# Both create the virtual environment first if it is missing (only Python 3.11+ needed).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HTML   := _build/html
+
+.PHONY: help book test lab outputs bench bench-torch lint unit nbval browser assets clean
+
+help:
+	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
+	@echo "make test     lint, unit tests, notebooks (nbval), book build, browser tests"
+	@echo "make lab      open the chapters in JupyterLab"
+	@echo "make outputs  re-execute the chapters and store their checked outputs"
+	@echo "make bench    time one training epoch and the conv layer"
+	@echo "make clean    remove the build and the virtual environment"
+
+$(VENV): $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
+	@test -x $(BIN)/python || { echo "== creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== installing requirements into $(VENV)"
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (backprop-tour)" >/dev/null
+	@touch $(STAMP)
+
+assets: $(STAMP)
+	@echo "== offline assets (MathJax, require.js, widget manager) from npm"
+	@$(BIN)/python tools/fetch_assets.py
+
+book: $(STAMP) assets
+	@echo "== building the book into $(HTML) (every notebook executed afresh)"
+	@rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
+	@config=_config.yml; \
+	  if [ ! -f _assets/vendor/READY ]; then config=_build/_config_cdn.yml; \
+	    echo "== NOTE: building with CDN assets: the book will need a network to show math and widgets"; fi; \
+	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going
+	@du -sh $(HTML)
+
+lint: $(STAMP)
+	@echo "== ruff"
+	$(BIN)/ruff check src tests benchmarks tools
+
+unit: $(STAMP)
+	@echo "== unit tests"
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+
+nbval: $(STAMP)
+	@echo "== notebooks: stored outputs light, then every chapter executed by nbval"
+	$(BIN)/python tools/check_notebooks.py book/*.ipynb
+	BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
+
+browser: $(STAMP)
+	@echo "== browser tests of $(HTML)"
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
+
+test: lint unit nbval book browser
+	@echo "== all tests passed"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+outputs: $(STAMP)
+	$(BIN)/python tools/refresh_outputs.py book/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_cnn.py
+
+# PyTorch for the side-by-side comparison lives in its own environment (CPU build, 2.13.0).
+bench-torch: $(STAMP)
+	@test -x .venv-torch/bin/python || $(PYTHON) -m venv .venv-torch
+	.venv-torch/bin/python -m pip install --quiet torch==2.13.0 numpy threadpoolctl
+	$(BIN)/python benchmarks/compare_torch.py --torch-python .venv-torch/bin/python
+
+clean:
+	rm -rf _build _assets $(VENV) .venv-torch .pytest_cache .hypothesis

@@ -1,0 +1,114 @@
+"""A slider that redraws a figure — in a live kernel and in the static HTML book.
+
+Live (the default) the slider calls ``draw(value)`` in Python whenever it moves.  When
+the book is built (``BACKPROP_TOUR_STATIC=1``) there will be no kernel behind the page,
+so every frame is rendered now, each as an ``<img>`` inside an ``ipywidgets.Stack``, and
+the slider's index is linked to the stack's ``selected_index`` in the browser
+(``jslink``): moving the slider in the HTML page switches frames with no Python at all.
+Under test (``BACKPROP_TOUR_SELFTEST=1``) the callback is also run at the first, the
+default and the last value, so a slider that breaks at an end fails the test run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from collections.abc import Callable, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+STATIC_DPI = 64  # frames are small: every one of them is embedded in the page
+
+
+def _is_on(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false", "False")
+
+
+def _render(draw: Callable, value, dpi: int) -> str:
+    """Run ``draw(value)`` and return the figure as a base64 PNG (and close it)."""
+    fig = draw(value)
+    if not isinstance(fig, Figure):
+        raise ValueError(
+            f"slider: expected draw({value!r}) to return a matplotlib Figure, "
+            f"got {type(fig).__name__}"
+        )
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _img(png: str, alt: str) -> str:
+    return (
+        f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
+def _label(value, readout_format: str | None) -> str:
+    return format(value, readout_format) if readout_format else str(value)
+
+
+def slider(
+    draw: Callable,
+    values: Sequence,
+    *,
+    description: str,
+    alt: str,
+    value=None,
+    readout_format: str | None = None,
+) -> widgets.VBox:
+    """A ``SelectionSlider`` over ``values`` above the figure ``draw(value)`` returns.
+
+    ``draw(v)`` must create and return a new Figure; ``alt`` is the alt text of each
+    frame and may contain ``{value}``.  ``values`` should be short (each value is a frame
+    in the static book).  Returns a ``VBox`` (slider, figure) with ``.draw`` and
+    ``.values`` kept on it for tests.
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("slider: expected at least one value, got an empty sequence")
+    if len(values) > 40:
+        raise ValueError(
+            f"slider: expected at most 40 values (each is a frame in the page), got {len(values)}"
+        )
+    if value is None:
+        value = values[len(values) // 2]
+    if value not in values:
+        raise ValueError(f"slider: expected the default value to be one of {values}, got {value!r}")
+    labels = [_label(v, readout_format) for v in values]
+    control = widgets.SelectionSlider(
+        options=list(zip(labels, values)),
+        value=value,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="95%"),
+    )
+    default_index = values.index(value)
+    if _is_on("BACKPROP_TOUR_STATIC"):
+        frames = [
+            widgets.HTML(_img(_render(draw, v, STATIC_DPI), alt.format(value=v))) for v in values
+        ]
+        shown = widgets.Stack(frames, selected_index=default_index)
+        link = widgets.jslink((control, "index"), (shown, "selected_index"))
+        box = widgets.VBox([control, shown])
+        box._link = link  # keep the link (and so its state in the page) alive
+    else:
+        if _is_on("BACKPROP_TOUR_SELFTEST"):
+            for v in {0, default_index, len(values) - 1}:
+                _render(draw, values[v], 30)
+        shown = widgets.HTML(_img(_render(draw, value, 80), alt.format(value=value)))
+
+        def redraw(change) -> None:
+            v = change["new"]
+            shown.value = _img(_render(draw, v, 80), alt.format(value=v))
+
+        control.observe(redraw, names="value")
+        box = widgets.VBox([control, shown])
+    box.draw, box.values = draw, values
+    return box

@@ -1,0 +1,124 @@
+"""Fetch the book's third-party JavaScript from the npm registry into `_assets/vendor/`.
+
+MathJax 3, require.js and the Jupyter widgets HTML manager (with its fonts) are served
+from the book's own `_static/vendor/` so the HTML reads offline and no CDN change can
+break it.  Nothing fetched here is committed (`_assets/` is in .gitignore).
+
+If npm or the registry is unavailable, the book falls back to the CDNs: this script then
+writes `_build/_config_cdn.yml`, a copy of `_config.yml` without the local-asset settings,
+prints why, and `make book` builds with that file instead.
+
+Exit status is 0 either way; `_assets/vendor/READY` exists only when the local copy is
+complete.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NPM_DIR = ROOT / "_build" / "npm"
+VENDOR = ROOT / "_assets" / "vendor"
+READY = VENDOR / "READY"
+CDN_CONFIG = ROOT / "_build" / "_config_cdn.yml"
+
+PACKAGES = {"mathjax": "3.2.2", "requirejs": "2.3.8", "@jupyter-widgets/html-manager": "1.0.15"}
+
+# (source inside node_modules, destination inside _assets/vendor)
+COPIES = [
+    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
+    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2"),
+    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
+    ("mathjax/es5/ui", "mathjax/ui"),
+    ("mathjax/es5/a11y", "mathjax/a11y"),
+    ("mathjax/LICENSE", "mathjax/LICENSE"),
+    ("requirejs/require.js", "require.js"),
+    ("@jupyter-widgets/html-manager/dist/embed-amd.js", "html-manager/embed-amd.js"),
+    ("@jupyter-widgets/html-manager/package.json", "html-manager/package.json"),  # BSD-3
+]
+FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
+
+
+def stamp() -> str:
+    return json.dumps(PACKAGES, sort_keys=True)
+
+
+def fetch() -> None:
+    NPM_DIR.mkdir(parents=True, exist_ok=True)
+    specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--prefix",
+            str(NPM_DIR),
+            *specs,
+        ],
+        check=True,
+        timeout=600,
+        stdout=subprocess.DEVNULL,
+    )
+    modules = NPM_DIR / "node_modules"
+    if VENDOR.exists():
+        shutil.rmtree(VENDOR)
+    for src, dst in COPIES:
+        source, target = modules / src, VENDOR / dst
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        elif source.exists():
+            shutil.copy2(source, target)
+        else:
+            raise FileNotFoundError(source)
+    # the widget manager's CSS refers to its (Font Awesome) fonts next to embed-amd.js
+    dist = modules / "@jupyter-widgets/html-manager/dist"
+    for font in dist.iterdir():
+        if font.suffix in FONT_SUFFIXES:
+            shutil.copy2(font, VENDOR / "html-manager" / font.name)
+    READY.write_text(stamp())
+
+
+def write_cdn_config() -> None:
+    """`_config.yml` minus the local-asset settings: Sphinx and myst-nb defaults (CDNs)."""
+    lines, skip = [], False
+    for line in (ROOT / "_config.yml").read_text().splitlines():
+        if "BEGIN local assets" in line:
+            skip = True
+        if not skip:
+            lines.append(line)
+        if "END local assets" in line:
+            skip = False
+    CDN_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    CDN_CONFIG.write_text("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    if READY.exists() and READY.read_text() == stamp():
+        print("fetch_assets: offline assets already in _assets/vendor")
+        return 0
+    try:
+        fetch()
+    except (OSError, subprocess.SubprocessError) as err:
+        write_cdn_config()
+        print(
+            "fetch_assets: WARNING: could not get MathJax, require.js and the widget manager "
+            f"from the npm registry ({err}).\n"
+            "fetch_assets: the book will load them from CDNs instead: it will need a network "
+            "connection to show math and widgets.",
+            file=sys.stderr,
+        )
+        return 0
+    print("fetch_assets: MathJax, require.js and the widget manager copied to _assets/vendor")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

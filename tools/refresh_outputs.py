@@ -1,0 +1,51 @@
+"""Execute chapters top to bottom and store only the outputs nbval compares.
+
+    python tools/refresh_outputs.py book/*.ipynb      # or: make outputs
+
+A cell whose source contains `# NBVAL_CHECK_OUTPUT` keeps its outputs (nbval, in lax mode,
+compares exactly those).  Every other output -- figures, widgets, animations -- is
+dropped, as are execution counts and widget state, so the repository stays light; the
+book build executes the notebooks afresh anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CHECK = "# NBVAL_CHECK_OUTPUT"
+
+
+def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        if CHECK not in cell.source:
+            cell.outputs = []
+        else:
+            for out in cell.outputs:
+                if "execution_count" in out:
+                    out.execution_count = None
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def refresh(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("BACKPROP_TOUR_SELFTEST", "1")
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    nbformat.write(strip(nb), path)
+    print(f"refreshed {path}")
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        refresh(Path(arg))
