@@ -53,7 +53,7 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	@echo "== notebooks: stored outputs light, then every chapter executed by nbval"
 	$(BIN)/python tools/check_notebooks.py book/*.ipynb
-	BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
+	BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
 
 browser: $(STAMP)
 	@echo "== browser tests of $(HTML)"

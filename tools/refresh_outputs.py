@@ -4,7 +4,7 @@
 
 A cell whose source contains `# NBVAL_CHECK_OUTPUT` keeps its outputs (nbval, in lax mode,
 compares exactly those).  Every other output -- figures, widgets, animations -- is
-dropped, as are execution counts and widget state, so the repository stays light; the
+dropped, as are their execution counts and the widget state, so the repository stays light; the
 book build executes the notebooks afresh anyway.
 """
 
@@ -24,13 +24,11 @@ def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
         if CHECK not in cell.source:
             cell.outputs = []
-        else:
-            for out in cell.outputs:
-                if "execution_count" in out:
-                    out.execution_count = None
+            cell.execution_count = None
+        # checked cells keep their execution count: nbval treats a cell without one as
+        # never run and refuses to compare it
         cell.metadata.pop("execution", None)
     nb.metadata.pop("widgets", None)
     return nb
