@@ -37,7 +37,7 @@ book: $(STAMP) assets
 	@echo "== building the book into $(HTML) (every notebook executed afresh)"
 	@rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
 	@config=_config.yml; \
-	  if [ ! -f _assets/vendor/READY ]; then config=_build/_config_cdn.yml; \
+	  if [ ! -f _assets/READY ]; then config=_build/_config_cdn.yml; \
 	    echo "== NOTE: building with CDN assets: the book will need a network to show math and widgets"; fi; \
 	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going
 	@du -sh $(HTML)

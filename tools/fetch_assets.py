@@ -1,4 +1,4 @@
-"""Fetch the book's third-party JavaScript from the npm registry into `_assets/vendor/`.
+"""Fetch the book's third-party JavaScript from the npm registry into `_assets/`.
 
 MathJax 3, require.js and the Jupyter widgets HTML manager (with its fonts) are served
 from the book's own `_static/vendor/` so the HTML reads offline and no CDN change can
@@ -8,7 +8,7 @@ If npm or the registry is unavailable, the book falls back to the CDNs: this scr
 writes `_build/_config_cdn.yml`, a copy of `_config.yml` without the local-asset settings,
 prints why, and `make book` builds with that file instead.
 
-Exit status is 0 either way; `_assets/vendor/READY` exists only when the local copy is
+Exit status is 0 either way; `_assets/READY` exists only when the local copy is
 complete.
 """
 
@@ -22,8 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NPM_DIR = ROOT / "_build" / "npm"
-VENDOR = ROOT / "_assets" / "vendor"
-READY = VENDOR / "READY"
+VENDOR = ROOT / "_assets" / "static" / "vendor"  # html_static_path: served as _static/vendor
+# html_extra_path: copied as is into the output root.  The widget manager's injected CSS
+# asks for its icon fonts at "@jupyter-widgets/html-manager/dist/<file>" relative to the
+# page, and every chapter page lives in book/.
+FONTS = ROOT / "_assets" / "extra" / "book" / "@jupyter-widgets" / "html-manager" / "dist"
+READY = ROOT / "_assets" / "READY"
 CDN_CONFIG = ROOT / "_build" / "_config_cdn.yml"
 
 PACKAGES = {"mathjax": "3.2.2", "requirejs": "2.3.8", "@jupyter-widgets/html-manager": "1.0.15"}
@@ -67,8 +71,8 @@ def fetch() -> None:
         stdout=subprocess.DEVNULL,
     )
     modules = NPM_DIR / "node_modules"
-    if VENDOR.exists():
-        shutil.rmtree(VENDOR)
+    if (ROOT / "_assets").exists():
+        shutil.rmtree(ROOT / "_assets")
     for src, dst in COPIES:
         source, target = modules / src, VENDOR / dst
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,11 +82,11 @@ def fetch() -> None:
             shutil.copy2(source, target)
         else:
             raise FileNotFoundError(source)
-    # the widget manager's CSS refers to its (Font Awesome) fonts next to embed-amd.js
     dist = modules / "@jupyter-widgets/html-manager/dist"
+    FONTS.mkdir(parents=True, exist_ok=True)
     for font in dist.iterdir():
         if font.suffix in FONT_SUFFIXES:
-            shutil.copy2(font, VENDOR / "html-manager" / font.name)
+            shutil.copy2(font, FONTS / font.name)
     READY.write_text(stamp())
 
 
@@ -102,7 +106,7 @@ def write_cdn_config() -> None:
 
 def main() -> int:
     if READY.exists() and READY.read_text() == stamp():
-        print("fetch_assets: offline assets already in _assets/vendor")
+        print("fetch_assets: offline assets already in _assets/")
         return 0
     try:
         fetch()
@@ -116,7 +120,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 0
-    print("fetch_assets: MathJax, require.js and the widget manager copied to _assets/vendor")
+    print("fetch_assets: MathJax, require.js and the widget manager copied to _assets/")
     return 0
 
 

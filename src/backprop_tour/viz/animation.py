@@ -10,6 +10,29 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML
 from matplotlib.animation import FuncAnimation
 
+# matplotlib's player fetches Font Awesome from a CDN for its button icons; the book must
+# read offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
+_ICON_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">')
+_ICONS = {
+    "fa fa-play fa-flip-horizontal": "\u25c0",  # reverse
+    "fa fa-fast-backward": "\u23ee",
+    "fa fa-step-backward": "\u23f4",
+    "fa fa-step-forward": "\u23f5",
+    "fa fa-fast-forward": "\u23ed",
+    "fa fa-pause": "\u23f8",
+    "fa fa-play": "\u25b6",
+    "fa fa-minus": "\u2212",
+    "fa fa-plus": "+",
+}
+
+
+def _offline_player(player: str) -> str:
+    player = _ICON_LINK.sub("", player)
+    for css, symbol in _ICONS.items():  # longest class names first: "fa fa-play" last
+        player = player.replace(f'<i class="{css}"></i>', symbol)
+    return player
+
+
 # each embedded frame is a line `frames[i] = "data:image/png;base64,...` in the player
 _FRAME = re.compile(r'frames\[\d+\] = "data:image')
 
@@ -20,11 +43,12 @@ def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float
     matplotlib silently drops frames (it only logs a warning) once the embedded movie
     passes ``animation.embed_limit``; here every frame must make it in, and the player
     must stay under ``max_mb`` megabytes, or a ValueError says so — the book build fails
-    rather than shipping a truncated animation or an over-heavy page.
+    rather than shipping a truncated animation or an over-heavy page.  The player needs no
+    network: its icon font link is replaced by Unicode symbols.
     """
     n_frames = frames if isinstance(frames, int) else len(list(frames))
     anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
-    player = anim.to_jshtml(default_mode="once")
+    player = _offline_player(anim.to_jshtml(default_mode="once"))
     plt.close(fig)
     embedded = len(_FRAME.findall(player))
     size_mb = len(player.encode()) / 1e6

@@ -1,0 +1,72 @@
+"""Fixtures for the browser tests: the built book served on 127.0.0.1, and Debian's
+Chromium driven by Playwright with every off-machine request aborted."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _missing_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (make .venv installs it)"
+    if not Path(CHROMIUM).exists():
+        return "no Chromium found (Debian: apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = _missing_browser()
+    if reason is None:
+        return
+    if IN_CI:  # in CI a missing browser is an error, not a reason to skip
+        raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
+    skip = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
+    for item in items:
+        item.add_marker(skip)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope="session")
+def book_url():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"{HTML} has no built book: run `make book` first (make test does)")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
