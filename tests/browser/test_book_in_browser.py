@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
+
 from conftest import HTML, ROOT
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -65,7 +66,9 @@ def open_chapter(page, book_url, doc):
     page.goto(f"{book_url}/{doc}.html", wait_until="load")
     # MathJax typesets asynchronously; wait for it when the page has math
     if page.locator(".math").count():
-        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.wait_for_function(
+            "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000
+        )
         page.evaluate("MathJax.startup.promise")
     n_views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
     if n_views:
@@ -93,7 +96,9 @@ def test_chapter_page(page, book_url, doc):
 
     # sliders: move each with the keyboard, what it shows must change
     sliders = page.locator(".widget-slider, .widget-hslider, .jupyter-widget-slider")
-    assert sliders.count() == n_views, f"{n_views} widgets embedded but {sliders.count()} sliders rendered"
+    assert sliders.count() == n_views, (
+        f"{n_views} widgets embedded but {sliders.count()} sliders rendered"
+    )
     for i in range(sliders.count()):
         # viz.slider's VBox: the slider, then the Stack of pre-rendered frames
         shown = sliders.nth(i).locator("xpath=following-sibling::*[1]")
@@ -133,4 +138,6 @@ def test_book_size_and_interactive_count():
     assert total < BOOK_BUDGET_MB, f"the built book is {total:.1f} MB, over {BOOK_BUDGET_MB} MB"
     assert FOUND["sliders"] >= 5, f"only {FOUND['sliders']} working sliders in the static book"
     assert FOUND["animations"] >= 3, f"only {FOUND['animations']} working animations"
-    print(f"\nbook: {total:.1f} MB, {FOUND['sliders']} sliders and {FOUND['animations']} animations work offline")
+    print(
+        f"\nbook: {total:.1f} MB, {FOUND['sliders']} sliders and {FOUND['animations']} animations work offline"
+    )

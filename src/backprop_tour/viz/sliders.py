@@ -82,7 +82,7 @@ def slider(
         raise ValueError(f"slider: expected the default value to be one of {values}, got {value!r}")
     labels = [_label(v, readout_format) for v in values]
     control = widgets.SelectionSlider(
-        options=list(zip(labels, values)),
+        options=list(zip(labels, values, strict=True)),
         value=value,
         description=description,
         continuous_update=True,
