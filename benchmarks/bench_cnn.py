@@ -22,18 +22,6 @@ from backprop_tour import conv
 from backprop_tour.data import load_mnist_split
 
 
-def source_cnn(rng):
-    return bt.Sequential(
-        bt.Conv2D(1, 2, 5, rng=rng),
-        bt.ReLU(),
-        bt.MaxPool2D(2),
-        bt.Flatten(),
-        bt.Dense(288, 60, rng=rng),
-        bt.ReLU(),
-        bt.Dense(60, 10, rng=rng),
-    )
-
-
 def median_seconds(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -50,7 +38,7 @@ def main() -> None:
 
     x_train, y_train, _, _ = load_mnist_split(seed=0)
     rng = np.random.default_rng(0)
-    model = source_cnn(rng)
+    model = bt.simple_cnn(rng)
     loss = bt.SoftmaxCrossEntropy()
     opt = bt.SGD(model, lr=0.05, momentum=0.5)
     fit_rng = np.random.default_rng(1)

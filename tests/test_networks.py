@@ -8,19 +8,6 @@ from backprop_tour.activations import sigmoid
 from backprop_tour.gradcheck import TOLERANCE, check_model
 
 
-def source_cnn(rng):
-    """Source 003's CNN: (N,1,28,28) -> conv 2x1x5x5 -> ReLU -> maxpool 2 -> 288 -> 60 -> ReLU -> 10."""
-    return bt.Sequential(
-        bt.Conv2D(1, 2, 5, rng=rng),
-        bt.ReLU(),
-        bt.MaxPool2D(2),
-        bt.Flatten(),
-        bt.Dense(288, 60, rng=rng),
-        bt.ReLU(),
-        bt.Dense(60, 10, rng=rng),
-    )
-
-
 def test_chain_of_one_neuron_sigmoid_layers_with_bce():
     """Source 001: x -> z1 = w1 x -> a1 = s(z1) -> z2 = w2 a1 -> y_hat = s(z2) -> J (BCE)."""
     w1, w2, x, y = 0.7, -1.3, 1.5, 1.0
@@ -78,7 +65,7 @@ def test_two_layer_sigmoid_network_equations_a_and_b():
 
 def test_source_cnn_shapes_and_gradients():
     rng = np.random.default_rng(7)
-    model = source_cnn(rng)
+    model = bt.simple_cnn(rng)
     x = rng.uniform(0, 1, (2, 1, 28, 28))
     shapes = []
     out = x
@@ -103,7 +90,7 @@ def test_source_cnn_fully_connected_deltas_in_source_layout():
     """Source 003's column-layout formulas, transposed into ours (the sum-over-batch form
     divided by N, because our loss is a mean)."""
     rng = np.random.default_rng(8)
-    model = source_cnn(rng)
+    model = bt.simple_cnn(rng)
     x, y = rng.uniform(0, 1, (4, 1, 28, 28)), np.array([1, 2, 3, 4])
     loss = bt.SoftmaxCrossEntropy()
     loss.forward(model.forward(x), y)

@@ -7,7 +7,7 @@ Modules: ``activations``, ``conv``, ``layers``, ``losses``, ``network``, ``optim
 from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sigmoid
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
-from .network import Sequential
+from .network import Sequential, simple_cnn
 from .optim import SGD
 from .train import History, accuracy, fit, predict
 
@@ -23,6 +23,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "MSE",
     "Sequential",
+    "simple_cnn",
     "SGD",
     "fit",
     "History",

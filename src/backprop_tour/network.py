@@ -66,3 +66,22 @@ class Sequential(Layer):
             last = i == len(self.layers) - 1
             dout = layer.backward(dout, need_dx=need_dx or not last)
         return dout
+
+
+def simple_cnn(rng=None) -> Sequential:
+    """The CNN of chapters 4 to 6 (source 003), for ``(N, 1, 28, 28)`` digits:
+
+    Conv2D 2x1x5x5 -> ReLU -> MaxPool 2 -> Flatten (288) -> Dense 60 -> ReLU -> Dense 10.
+    Returns logits ``(N, 10)``; pair it with ``SoftmaxCrossEntropy``.
+    """
+    from .layers import Conv2D, Dense, Flatten, MaxPool2D, ReLU
+
+    return Sequential(
+        Conv2D(1, 2, 5, rng=rng),
+        ReLU(),
+        MaxPool2D(2),
+        Flatten(),
+        Dense(288, 60, rng=rng),
+        ReLU(),
+        Dense(60, 10, rng=rng),
+    )
