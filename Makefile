@@ -48,7 +48,7 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	@echo "== unit tests"
-	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q -p no:cacheprovider
 
 nbval: $(STAMP)
 	@echo "== notebooks: stored outputs light, then every chapter executed by nbval"
