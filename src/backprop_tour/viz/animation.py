@@ -13,22 +13,22 @@ from matplotlib.animation import FuncAnimation
 # matplotlib's player fetches Font Awesome from a CDN for its button icons; the book must
 # read offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
 _ICON_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">')
-_ICONS = {
-    "fa fa-play fa-flip-horizontal": "\u25c0",  # reverse
-    "fa fa-fast-backward": "\u23ee",
-    "fa fa-step-backward": "\u23f4",
-    "fa fa-step-forward": "\u23f5",
-    "fa fa-fast-forward": "\u23ed",
-    "fa fa-pause": "\u23f8",
+_ICONS = {  # symbols every common sans-serif font has (DejaVu, Liberation, Arial)
+    "fa fa-play fa-flip-horizontal": "\u25c0",  # play backwards
+    "fa fa-fast-backward": "\u21e4",  # first frame
+    "fa fa-step-backward": "\u2190",  # previous frame
+    "fa fa-step-forward": "\u2192",  # next frame
+    "fa fa-fast-forward": "\u21e5",  # last frame
+    "fa fa-pause": "||",
     "fa fa-play": "\u25b6",
-    "fa fa-minus": "\u2212",
-    "fa fa-plus": "+",
+    "fa fa-minus": "\u2212",  # slower
+    "fa fa-plus": "+",  # faster
 }
 
 
 def _offline_player(player: str) -> str:
     player = _ICON_LINK.sub("", player)
-    for css, symbol in _ICONS.items():  # longest class names first: "fa fa-play" last
+    for css, symbol in _ICONS.items():  # exact `<i class="...">` tags: order does not matter
         player = player.replace(f'<i class="{css}"></i>', symbol)
     return player
 
