@@ -112,14 +112,15 @@ def test_chapter_page(page, book_url, doc):
         assert before != after, f"slider {i} of {doc} moved but its figure did not change"
         FOUND["sliders"] += 1
 
-    # animations: matplotlib's JavaScript player advances when stepped
-    players = page.locator("figure.bt-animation img[id^='_anim_img']")
+    # animations: matplotlib's JavaScript player advances when its "Next frame" is clicked
+    players = page.locator("figure.bt-animation")
     for i in range(players.count()):
-        img = players.nth(i)
-        anim_id = img.get_attribute("id").replace("_anim_img", "")
-        page.evaluate(f"anim{anim_id}.pause_animation(); anim{anim_id}.first_frame()")
+        player = players.nth(i)
+        img = player.locator("img[id^='_anim_img']")
+        player.locator("button[title='Pause']").click()
+        player.locator("button[title='First frame']").click()
         first = img.get_attribute("src")
-        page.evaluate(f"anim{anim_id}.next_frame()")
+        player.locator("button[title='Next frame']").click()
         assert img.get_attribute("src") != first, f"animation {i} of {doc} did not advance"
         FOUND["animations"] += 1
 
