@@ -25,6 +25,9 @@ def _missing_browser() -> str | None:
         return "the playwright package is not installed (make .venv installs it)"
     if not Path(CHROMIUM).exists():
         return "no Chromium found (Debian: apt-get install chromium)"
+    if not (ROOT / "_assets" / "READY").exists():
+        return ("the book was built with CDN assets (npm was unavailable), and these tests "
+                "read it with the network cut off: run `make book` where npm works")
     return None
 
 

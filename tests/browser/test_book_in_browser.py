@@ -19,7 +19,6 @@ from conftest import HTML, ROOT
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGE_BUDGET_MB = 3.0
 BOOK_BUDGET_MB = 30.0
-OFFLINE = (ROOT / "_assets" / "READY").exists()
 
 # Console messages that are not the book's fault, each with the reason it is tolerated.
 ALLOWED_CONSOLE_ERRORS = [
@@ -129,8 +128,7 @@ def test_chapter_page(page, book_url, doc):
 
     errors = [e for e in page.console_errors if not any(a in e for a in ALLOWED_CONSOLE_ERRORS)]
     assert not errors, f"console errors on {doc}: {errors}"
-    if OFFLINE:
-        assert not page.off_machine, f"{doc} tried to reach the network: {page.off_machine}"
+    assert not page.off_machine, f"{doc} tried to reach the network: {page.off_machine}"
 
 
 def test_book_size_and_interactive_count():
