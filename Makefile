@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: help book test lab outputs bench bench-torch lint unit nbval browser assets clean
+.PHONY: help book test lab outputs bench bench-torch lint unit nbval built browser assets clean
 
 help:
 	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
@@ -36,11 +36,11 @@ assets: $(STAMP)
 book: $(STAMP) assets
 	@echo "== building the book into $(HTML) (every notebook executed afresh)"
 	@rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
-	@config=_config.yml; \
+	@start=$$(date +%s); config=_config.yml; \
 	  if [ ! -f _assets/READY ]; then config=_build/_config_cdn.yml; \
 	    echo "== NOTE: building with CDN assets: the book will need a network to show math and widgets"; fi; \
-	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going
-	@du -sh $(HTML)
+	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going || exit 1; \
+	  echo "== book built in $$(( $$(date +%s) - start )) s: $$(du -sh $(HTML) | cut -f1) in $(HTML)"
 
 lint: $(STAMP)
 	@echo "== ruff"
@@ -48,27 +48,35 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	@echo "== unit tests"
-	$(BIN)/python -m pytest tests --ignore=tests/browser -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_book_build.py -q -p no:cacheprovider
 
 nbval: $(STAMP)
 	@echo "== notebooks: stored outputs light, then every chapter executed by nbval"
 	$(BIN)/python tools/check_notebooks.py book/*.ipynb
-	BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
+	BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
+
+built: $(STAMP)
+	@echo "== checks of the built HTML: every chapter, sizes, nothing loaded from off the machine"
+	$(BIN)/python -m pytest tests/test_book_build.py -q -p no:cacheprovider
 
 browser: $(STAMP)
 	@echo "== browser tests of $(HTML)"
 	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
 
-test: lint unit nbval book browser
+test: lint unit nbval book built browser
 	@echo "== all tests passed"
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab book/
+	@echo "== JupyterLab in book/ (the library is installed editable: edits in src/ need a kernel restart)"
+	$(BIN)/jupyter lab --ServerApp.root_dir=book
 
 outputs: $(STAMP)
+	@echo "== executing the chapters, storing only the # NBVAL_CHECK_OUTPUT cells' outputs"
 	$(BIN)/python tools/refresh_outputs.py book/*.ipynb
 
 bench: $(STAMP)
+	@echo "== benchmarks/bench_cnn.py"
 	$(BIN)/python benchmarks/bench_cnn.py
 
 # PyTorch for the side-by-side comparison lives in its own environment (CPU build, 2.13.0).
