@@ -39,6 +39,10 @@ COPIES = [
     ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
     ("mathjax/es5/ui", "mathjax/ui"),
     ("mathjax/es5/a11y", "mathjax/a11y"),
+    # speech and the expression explorer (MathJax menu > Accessibility), English only
+    ("mathjax/es5/sre/mathmaps/base.json", "mathjax/sre/mathmaps/base.json"),
+    ("mathjax/es5/sre/mathmaps/en.json", "mathjax/sre/mathmaps/en.json"),
+    ("mathjax/es5/sre/mathmaps/nemeth.json", "mathjax/sre/mathmaps/nemeth.json"),
     ("mathjax/LICENSE", "mathjax/LICENSE"),
     ("requirejs/require.js", "require.js"),
     ("@jupyter-widgets/html-manager/dist/embed-amd.js", "html-manager/embed-amd.js"),
@@ -48,7 +52,8 @@ FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
 
 
 def stamp() -> str:
-    return json.dumps(PACKAGES, sort_keys=True)
+    """What `_assets/` holds: a change to the packages or the copies re-fetches."""
+    return json.dumps({"packages": PACKAGES, "copies": COPIES}, sort_keys=True)
 
 
 def fetch() -> None:
