@@ -69,7 +69,7 @@ test: lint unit nbval book built browser
 
 lab: $(STAMP)
 	@echo "== JupyterLab in book/ (the library is installed editable: edits in src/ need a kernel restart)"
-	$(BIN)/jupyter lab --ServerApp.root_dir=book
+	$(BIN)/jupyter lab --ServerApp.root_dir=book $(if $(filter 0,$(shell id -u)),--allow-root)
 
 outputs: $(STAMP)
 	@echo "== executing the chapters, storing only the # NBVAL_CHECK_OUTPUT cells' outputs"
