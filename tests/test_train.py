@@ -80,3 +80,42 @@ def test_source_cnn_reaches_93_percent_on_held_out_digits():
     assert history.val_acc[-1] >= 0.93, history.val_acc
     assert history.val_acc[-1] == pytest.approx(bt.accuracy(model, xv, yv))
     assert np.mean(history.batch_loss[-125:]) < 0.25 * np.mean(history.batch_loss[:125])
+
+
+class ThreadProbe(bt.Layer):
+    """Passes x through and records how many threads BLAS may use meanwhile."""
+
+    seen: list = []
+
+    def forward(self, x):
+        from threadpoolctl import threadpool_info
+
+        ThreadProbe.seen += [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        return self._finish_forward(x, True)
+
+    def backward(self, dout, *, need_dx=True):
+        return self._start_backward(dout)
+
+
+def test_fit_caps_blas_threads_and_can_leave_them():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    model = bt.Sequential(ThreadProbe(), bt.Dense(3, 2))
+    x, y = np.ones((4, 3)), np.array([0, 1, 0, 1])
+    with threadpool_limits(2, "blas"):  # a known starting point, whatever the machine
+        before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        ThreadProbe.seen = []
+        bt.fit(model, bt.SoftmaxCrossEntropy(), bt.SGD(model), x, y, epochs=1, verbose=False)
+        assert ThreadProbe.seen and set(ThreadProbe.seen) == {1}
+        ThreadProbe.seen = []
+        bt.fit(
+            model,
+            bt.SoftmaxCrossEntropy(),
+            bt.SGD(model),
+            x,
+            y,
+            epochs=1,
+            verbose=False,
+            blas_threads=None,
+        )
+        assert ThreadProbe.seen == before

@@ -14,8 +14,7 @@ class Sequential(Layer):
     ``"0.W"`` for the first layer's weights (the same arrays, not copies).
     """
 
-    def __init__(self, *layers: Layer) -> None:
-        super().__init__()
+    def __init__(self, *layers: Layer) -> None:  # no Layer.__init__: nothing of its own to store
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise ValueError(

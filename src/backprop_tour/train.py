@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,7 @@ class History:
       (a running figure, free to compute);
     * ``val_acc``: per epoch, the accuracy on the validation set after the epoch
       (empty if none was given);
-    * ``epoch_seconds``: wall time of each epoch.
+    * ``epoch_seconds``: wall time of each epoch's training pass (validation excluded).
     """
 
     batch_loss: list[float] = field(default_factory=list)
@@ -73,13 +74,6 @@ def fit(
     For a small network's matrices (at most 60 x 288 here) one thread is faster: the
     threads cost more to coordinate than they save (benchmarks/bench_cnn.py measures it).
     """
-    if blas_threads is None:
-        return _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose)
-    with threadpool_limits(limits=blas_threads, user_api="blas"):
-        return _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose)
-
-
-def _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, verbose) -> History:
     x = as_float_array(x, "fit")
     y = np.asarray(y)
     epochs = check_positive_int(epochs, "fit", "epochs")
@@ -93,28 +87,36 @@ def _fit(model, loss, optimizer, x, y, epochs, batch_size, x_val, y_val, rng, ve
     rng = np.random.default_rng() if rng is None else rng
     history = History()
     n = len(x)
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        order = rng.permutation(n)
-        correct = 0
-        for i in range(0, n, batch_size):
-            idx = order[i : i + batch_size]
-            xb, yb = x[idx], y[idx]
-            scores = model.forward(xb)
-            history.batch_loss.append(loss.forward(scores, yb))
-            model.backward(loss.backward(), need_dx=False)
-            optimizer.step()
-            correct += int(np.sum(scores.argmax(axis=1) == yb))
-        history.train_acc.append(correct / n)
-        if x_val is not None:
-            history.val_acc.append(accuracy(model, x_val, y_val))
-        history.epoch_seconds.append(time.perf_counter() - start)
-        if verbose:
-            last = np.mean(history.batch_loss[-((n + batch_size - 1) // batch_size) :])
-            val = f"  val acc {history.val_acc[-1]:.2%}" if history.val_acc else ""
-            print(
-                f"epoch {epoch:>2}/{epochs}  loss {last:.4f}  train acc "
-                f"{history.train_acc[-1]:.2%}{val}  ({history.epoch_seconds[-1]:.2f} s)",
-                flush=True,
-            )
+    blas = nullcontext() if blas_threads is None else threadpool_limits(blas_threads, "blas")
+    with blas:
+        for epoch in range(1, epochs + 1):
+            _train_epoch(model, loss, optimizer, x, y, batch_size, rng, history)
+            if x_val is not None:
+                history.val_acc.append(accuracy(model, x_val, y_val))
+            if verbose:
+                batches = (n + batch_size - 1) // batch_size
+                val = f"  val acc {history.val_acc[-1]:.2%}" if history.val_acc else ""
+                print(
+                    f"epoch {epoch:>2}/{epochs}  loss {np.mean(history.batch_loss[-batches:]):.4f}  "
+                    f"train acc {history.train_acc[-1]:.2%}{val}  ({history.epoch_seconds[-1]:.2f} s)",
+                    flush=True,
+                )
     return history
+
+
+def _train_epoch(model, loss, optimizer, x, y, batch_size, rng, history) -> None:
+    """One pass over ``x`` in shuffled mini-batches; appends to ``history``."""
+    start = time.perf_counter()
+    n = len(x)
+    order = rng.permutation(n)
+    correct = 0
+    for i in range(0, n, batch_size):
+        idx = order[i : i + batch_size]
+        xb, yb = x[idx], y[idx]
+        scores = model.forward(xb)
+        history.batch_loss.append(loss.forward(scores, yb))
+        model.backward(loss.backward(), need_dx=False)
+        optimizer.step()
+        correct += int(np.sum(scores.argmax(axis=1) == yb))
+    history.train_acc.append(correct / n)
+    history.epoch_seconds.append(time.perf_counter() - start)

@@ -26,8 +26,10 @@ def _missing_browser() -> str | None:
     if not Path(CHROMIUM).exists():
         return "no Chromium found (Debian: apt-get install chromium)"
     if not (ROOT / "_assets" / "READY").exists():
-        return ("the book was built with CDN assets (npm was unavailable), and these tests "
-                "read it with the network cut off: run `make book` where npm works")
+        return (
+            "the book was built with CDN assets (npm was unavailable), and these tests "
+            "read it with the network cut off: run `make book` where npm works"
+        )
     return None
 
 
