@@ -344,8 +344,8 @@ def _sigmoid_numeric(z, dout):
 
 
 _SIG_PRIME_SLIP = (
-    "sigma' evaluated at the output: sigma'(z) = s (1 - s) with s = sigma(z); "
-    "you took sigma' of a = sigma(z) (source 004's slip, chapter 3)"
+    "sigma' taken at a = sigma(z) instead of at z: the factor is sigma(z) (1 - sigma(z)) "
+    "(source 004's slip, chapter 3)"
 )
 _Z_ONE_MINUS_Z = (
     "sigma' written as z (1 - z): it is sigma(z) (1 - sigma(z)), in the sigmoid's output "
@@ -667,7 +667,7 @@ _add(
         _dense_numeric,
         mistakes=(
             Mistake(
-                "db summed over the wrong axis: sum dout over the batch, axis 0",
+                "summed over the wrong axis: sum dout over the batch, axis 0",
                 lambda x, W, b, d: d.sum(axis=1),
                 2,
             ),
@@ -753,7 +753,14 @@ _add(
         _conv_dw_cases,
         ("dw",),
         _conv_dw_numeric,
-        mistakes=tuple(
+        mistakes=(
+            Mistake(
+                "rot180 where none belongs: you convolved (dout flipped); dW is the "
+                "cross-correlation of x with dout, dW[m, n] = sum_ij dY[i, j] X[i + m, j + n]",
+                lambda x, d: _conv_dw(x, d[::-1, ::-1]),
+            ),
+        )
+        + tuple(
             Mistake(_CONV_DW_SHIFT, _shifted_input(axis, by)) for axis in (0, 1) for by in (1, -1)
         ),
         shifts=True,
@@ -1221,6 +1228,8 @@ def _shape_hint(ex, case, k, got, exp) -> str:
             return f"not summed over the batch: sum over axis 0 ({shapes})"
         if _close(got.mean(axis=0), exp * 1.0):
             return f"not summed over the batch ({shapes})"
+    if got.size == exp.size and _close(got.reshape(exp.shape), exp):
+        return f"the right values in the wrong shape: reshape ({shapes})"
     return f"wrong shape: {shapes}"
 
 
@@ -1240,7 +1249,8 @@ def _value_hint(ex, case, k, got, exp) -> str:
             sign = "sign flipped and " if c < 0 else ""
             if named:
                 return f"{sign}off by a factor {named[0]}: yours is {_fmt(c)} times the right one"
-            return f"{sign}off by a constant factor: yours is {_fmt(c)} times the right one"
+            if exp.size > 1 and abs(abs(c) - 1.0) > 1e-3:  # any scalar is a multiple of another
+                return f"{sign}off by a constant factor: yours is {_fmt(c)} times the right one"
     if exp.ndim == 2 and exp.shape[0] == exp.shape[1] and _close(got, exp.T):
         return "transposed"
     if ex.shifts and exp.ndim >= 2:
@@ -1258,6 +1268,11 @@ def _value_hint(ex, case, k, got, exp) -> str:
                     if by == -1:
                         where = "up" if axis == -2 else "left"
                     return f"a window shifted by one ({where}): check the index offsets"
+    if exp.size == 1:
+        return (
+            f"wrong value (rel_error {rel_error(got, exp):.2g} > {_TOL_TEXT}): "
+            f"yours {_fmt(float(got.flat[0]))}, expected {_fmt(float(exp.flat[0]))}"
+        )
     diff = np.abs(got - exp)
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
     at = f"at index {worst}: " if worst else ""
