@@ -405,3 +405,19 @@ def test_checking_does_not_let_the_answer_change_the_cases():
 
     assert not ex.check("sigmoid_backward", vandal).passed
     assert ex.check("sigmoid_backward", ex.solution("sigmoid_backward")).passed
+
+
+def test_right_only_without_stride_and_padding_still_fails():
+    def no_stride(x, w, dout, stride, padding):  # assumes stride 1, padding 0
+        return ex.solution("conv_backward")(x, w, dout, 1, 0)
+
+    result = ex.check("conv_backward", no_stride)
+    assert not result.passed and "stride = 2" in result.message, result.message
+
+
+def test_in_place_answers_are_fine():
+    def relu_backward(x, dout):
+        dout[x <= 0] = 0.0  # writes into dout: allowed, the grader passes copies
+        return dout
+
+    assert ex.check("relu_backward", relu_backward).passed

@@ -4,10 +4,10 @@ In a chapter::
 
     from backprop_tour import exercises as ex
 
-    print(ex.describe("sigmoid_backward"))   # the signature and the task, shapes in words
+    ex.describe("sigmoid_backward")   # the signature and the task, shapes in words
 
     def sigmoid_backward(z, dout):
-        raise NotImplementedError            # the reader's code goes here
+        raise NotImplementedError     # the reader's code goes here
 
     ex.check("sigmoid_backward", sigmoid_backward)
 
@@ -24,7 +24,7 @@ The passing line is the same on every machine: a verdict against the bound
 ("rel_error < 1e-6"), never the digits of an error.
 
 Public: :func:`names`, :func:`describe`, :func:`stub`, :func:`solution`,
-:func:`show_solution`, :func:`check`, :class:`CheckResult`.
+:func:`solution_source`, :func:`show_solution`, :func:`check`, :class:`CheckResult`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import textwrap
 import traceback
 import warnings
 from collections.abc import Callable
@@ -232,11 +233,7 @@ def _rng(name: str) -> np.random.Generator:
 
 def _away_from_zero(a: np.ndarray, gap: float = 0.05) -> np.ndarray:
     """No entry closer to 0 than ``gap``: kinks (ReLU) stay out of central differences."""
-    return np.where(np.abs(a) < gap, np.sign(a + 1e-300) * gap + a, a)
-
-
-def _num(f: Callable[[], float], a) -> np.ndarray:
-    return numerical_gradient(f, a)
+    return np.where(np.abs(a) < gap, a + np.where(a < 0, -gap, gap), a)
 
 
 # -- chapter 1 ---------------------------------------------------------------------------
@@ -296,7 +293,9 @@ def _ce_cases():
 def _ce_numeric(z, y):
     z0 = np.array(z, dtype=np.float64)
     n = z0.shape[0]
-    return (_num(lambda: float(-log_softmax(z0, axis=1)[np.arange(n), y].mean()), z0),)
+    return (
+        numerical_gradient(lambda: float(-log_softmax(z0, axis=1)[np.arange(n), y].mean()), z0),
+    )
 
 
 def _onehot(y, k):
@@ -340,7 +339,7 @@ def _sigmoid_cases():
 
 def _sigmoid_numeric(z, dout):
     z0 = np.array(z, dtype=np.float64)
-    return (_num(lambda: float(np.sum(sigmoid(z0) * dout)), z0),)
+    return (numerical_gradient(lambda: float(np.sum(sigmoid(z0) * dout)), z0),)
 
 
 _SIG_PRIME_SLIP = (
@@ -403,8 +402,8 @@ def _chain_cost(x, y, w1, w2):
 def _chain_numeric(x, y, w1, w2):
     w1a, w2a = np.array(w1, dtype=np.float64), np.array(w2, dtype=np.float64)
     return (
-        _num(lambda: _chain_cost(x, y, w1a, w2a), w1a),
-        _num(lambda: _chain_cost(x, y, w1a, w2a), w2a),
+        numerical_gradient(lambda: _chain_cost(x, y, w1a, w2a), w1a),
+        numerical_gradient(lambda: _chain_cost(x, y, w1a, w2a), w2a),
     )
 
 
@@ -474,7 +473,7 @@ def _fanout_numeric(z1, w2, w3, dz2, dz3):
         a1 = sigmoid(z0)
         return float(np.sum(w2 * a1 * dz2 + w3 * a1 * dz3))
 
-    return (_num(f, z0),)
+    return (numerical_gradient(f, z0),)
 
 
 _OVERWRITE = (
@@ -519,7 +518,7 @@ def _delta_cases():
 
 def _delta_numeric(delta2, W2, z1):
     z0 = np.array(z1, dtype=np.float64)
-    return (_num(lambda: float(np.sum(delta2 * (sigmoid(z0) @ W2.T))), z0),)
+    return (numerical_gradient(lambda: float(np.sum(delta2 * (sigmoid(z0) @ W2.T))), z0),)
 
 
 _add(
@@ -568,7 +567,7 @@ def _two_layer_cost(a0, y, W1, b1, W2, b2):
 
 def _two_layer_numeric(a0, y, W1, b1, W2, b2):
     ps = [np.array(p, dtype=np.float64) for p in (W1, b1, W2, b2)]
-    return tuple(_num(lambda: _two_layer_cost(a0, y, *ps), p) for p in ps)
+    return tuple(numerical_gradient(lambda: _two_layer_cost(a0, y, *ps), p) for p in ps)
 
 
 def _two_layer_variant(a0, y, W1, b1, W2, b2, dsig=_dsig, hidden=True):
@@ -648,7 +647,7 @@ def _dense_numeric(x, W, b, dout):
     def f():
         return float(np.sum((x0 @ W0.T + b0) * dout))
 
-    return _num(f, x0), _num(f, W0), _num(f, b0)
+    return numerical_gradient(f, x0), numerical_gradient(f, W0), numerical_gradient(f, b0)
 
 
 _add(
@@ -684,7 +683,7 @@ def _relu_cases():
 
 def _relu_numeric(x, dout):
     x0 = np.array(x, dtype=np.float64)
-    return (_num(lambda: float(np.sum(np.maximum(x0, 0.0) * dout)), x0),)
+    return (numerical_gradient(lambda: float(np.sum(np.maximum(x0, 0.0) * dout)), x0),)
 
 
 _add(
@@ -727,7 +726,7 @@ def _conv_dw_cases():
 
 def _conv_dw_numeric(x, dout):
     w0 = np.zeros((x.shape[0] - dout.shape[0] + 1, x.shape[1] - dout.shape[1] + 1))
-    return (_num(lambda: float(np.sum(correlate2d(x, w0) * dout)), w0),)
+    return (numerical_gradient(lambda: float(np.sum(correlate2d(x, w0) * dout)), w0),)
 
 
 def _shifted_input(axis: int, by: int):
@@ -778,7 +777,7 @@ def _conv_dx_cases():
 
 def _conv_dx_numeric(dout, w):
     x0 = np.zeros((dout.shape[0] + w.shape[0] - 1, dout.shape[1] + w.shape[1] - 1))
-    return (_num(lambda: float(np.sum(correlate2d(x0, w) * dout)), x0),)
+    return (numerical_gradient(lambda: float(np.sum(correlate2d(x0, w) * dout)), x0),)
 
 
 _add(
@@ -838,7 +837,7 @@ def _pool_cases():
 def _pool_numeric(x, dout, size, stride):
     x0 = np.array(x, dtype=np.float64)
     pool = MaxPool2D(size, stride)
-    return (_num(lambda: float(np.sum(pool.forward(x0) * dout)), x0),)
+    return (numerical_gradient(lambda: float(np.sum(pool.forward(x0) * dout)), x0),)
 
 
 def _pool_variant(x, dout, size, stride, route="max", add=True):
@@ -933,7 +932,11 @@ def _conv_numeric(x, w, dout, stride, padding):
     def cost():
         return float(np.sum(layer.forward(x0) * dout))
 
-    return _num(cost, x0), _num(cost, layer.params["W"]), _num(cost, layer.params["b"])
+    return (
+        numerical_gradient(cost, x0),
+        numerical_gradient(cost, layer.params["W"]),
+        numerical_gradient(cost, layer.params["b"]),
+    )
 
 
 def _uncropped(x, w, dout, stride, padding):
@@ -1102,19 +1105,36 @@ def _get(name: str) -> Exercise:
     return _EXERCISES[name]
 
 
-def describe(name: str) -> str:
+class Text(str):
+    """A string that Jupyter shows as itself (no quotes, real line breaks)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class Code(Text):
+    """Python source: plain text, and a highlighted code block in Jupyter."""
+
+    def _repr_markdown_(self) -> str:
+        return f"```python\n{self}```"
+
+
+def describe(name: str) -> Text:
     """The signature and a one-paragraph statement of the task, shapes in words."""
     ex = _get(name)
-    return f"{ex.signature}\n\n{ex.statement}"
+    return Text(f"{ex.signature}\n\n{ex.statement}")
 
 
-def stub(name: str) -> str:
-    """Source of an empty function for the reader to fill, with the contract as docstring."""
+def stub(name: str) -> Code:
+    """Source of an empty function for the reader to fill, the task as its docstring."""
     ex = _get(name)
     head, _, ret = ex.signature.partition(" -> ")
-    return (
+    glued = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0"), ex.statement)
+    body = textwrap.fill(glued, 88, initial_indent="    ", subsequent_indent="    ")
+    body = body.replace("\0", " ")  # a shape such as (N, C, H, W) is never split
+    return Code(
         f"def {head}:\n"
-        f'    """Return {ret}. (Run print(ex.describe("{name}")) for the shapes.)"""\n'
+        f'    """Return {ret}.\n\n{body}\n    """\n'
         f"    raise NotImplementedError  # your code here\n"
     )
 
@@ -1130,19 +1150,9 @@ def solution_source(name: str) -> str:
     return re.sub(r"^def _(\w+)\(", r"def \1(", src, count=1)
 
 
-class SolutionSource(str):
-    """A solution's source: plain text, and a highlighted code block in Jupyter."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_markdown_(self) -> str:
-        return f"```python\n{self}```"
-
-
-def show_solution(name: str) -> SolutionSource:
-    """``solution_source(name)`` as an object that Jupyter shows as highlighted code."""
-    return SolutionSource(solution_source(name))
+def show_solution(name: str) -> Code:
+    """``solution_source(name)``, shown by Jupyter as highlighted code."""
+    return Code(solution_source(name))
 
 
 @dataclass(frozen=True)
@@ -1207,10 +1217,10 @@ def _as_array(v, part: str, expected: np.ndarray) -> tuple[np.ndarray | None, st
 def _factor_names(case: Case) -> list[tuple[str, float]]:
     """Named constants a gradient is often off by: ("N (N = 3)", 3.0), ("1/N (N = 3)", ...)."""
     out = []
-    for k, v in case.consts.items():
+    for k, v in case.consts.items():  # N first: a missing or extra 1/N is the usual slip
         shown = _fmt(v)
         out += [(f"{k} ({k} = {shown})", float(v)), (f"1/{k} ({k} = {shown})", 1.0 / v)]
-    return out + [("2", 2.0), ("1/2", 0.5)]
+    return out[:2] + [("2", 2.0), ("1/2", 0.5)] + out[2:]
 
 
 def _shape_hint(ex, case, k, got, exp) -> str:
@@ -1332,13 +1342,15 @@ def _grade_case(ex: Exercise, case: Case, answer: Callable) -> str:
             hint = f"; {ex.nan_hint}" if ex.nan_hint else ""
             at = f" at index {bad}" if bad else ""
             return f"{where}contains {kind}{at}{hint}"
-        if g.shape != e.shape:
-            return where + _shape_hint(ex, case, k, g, e)
-        ok = rel_error(g, e) < TOLERANCE
-        if ok and numeric is not None:
-            ok = rel_error(g, numeric[k]) < TOLERANCE
-        if not ok:
-            return where + _value_hint(ex, case, k, g, e)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):  # huge values: no noise
+            warnings.simplefilter("ignore")
+            if g.shape != e.shape:
+                return where + _shape_hint(ex, case, k, g, e)
+            ok = rel_error(g, e) < TOLERANCE
+            if ok and numeric is not None:
+                ok = rel_error(g, numeric[k]) < TOLERANCE
+            if not ok:
+                return where + _value_hint(ex, case, k, g, e)
     return ""
 
 
