@@ -143,12 +143,13 @@ def _maxpool_backward(x, dout, size, stride):
     for n in range(n_batch):
         for c in range(channels):
             for i in range(h_out):
-                for j in range(w_out):
-                    window = x[n, c, i * stride : i * stride + size, j * stride : j * stride + size]
+                for j in range(w_out):  # output (i, j) is the max of this window:
+                    rows = slice(i * stride, i * stride + size)
+                    cols = slice(j * stride, j * stride + size)
+                    window = x[n, c, rows, cols]
                     m, k = np.unravel_index(np.argmax(window), window.shape)
-                    dx[n, c, i * stride + m, j * stride + k] += dout[
-                        n, c, i, j
-                    ]  # windows may overlap
+                    # route to the argmax; += because windows may overlap
+                    dx[n, c, i * stride + m, j * stride + k] += dout[n, c, i, j]
     return dx
 
 
@@ -1105,6 +1106,14 @@ def _get(name: str) -> Exercise:
     return _EXERCISES[name]
 
 
+def _wrap(text: str, indent: str) -> str:
+    """Lines of at most 88 characters; a shape such as (N, C, H, W) is never split."""
+    glued = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0"), text)
+    return textwrap.fill(glued, 88, initial_indent=indent, subsequent_indent=indent).replace(
+        "\0", " "
+    )
+
+
 class Text(str):
     """A string that Jupyter shows as itself (no quotes, real line breaks)."""
 
@@ -1122,16 +1131,14 @@ class Code(Text):
 def describe(name: str) -> Text:
     """The signature and a one-paragraph statement of the task, shapes in words."""
     ex = _get(name)
-    return Text(f"{ex.signature}\n\n{ex.statement}")
+    return Text(f"{ex.signature}\n\n{_wrap(ex.statement, '')}")
 
 
 def stub(name: str) -> Code:
     """Source of an empty function for the reader to fill, the task as its docstring."""
     ex = _get(name)
     head, _, ret = ex.signature.partition(" -> ")
-    glued = re.sub(r"\([^()]*\)", lambda m: m.group(0).replace(" ", "\0"), ex.statement)
-    body = textwrap.fill(glued, 88, initial_indent="    ", subsequent_indent="    ")
-    body = body.replace("\0", " ")  # a shape such as (N, C, H, W) is never split
+    body = _wrap(ex.statement, "    ")
     return Code(
         f"def {head}:\n"
         f'    """Return {ret}.\n\n{body}\n    """\n'
