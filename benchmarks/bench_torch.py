@@ -1,13 +1,19 @@
 """The same CNN and epoch as bench_cnn.py, in PyTorch (CPU, float64), for comparison.
 
-    make bench-torch    # creates .venv-torch with torch==2.13.0 + numpy, then runs this
+    make bench-torch    # creates .venv-torch with torch==2.13.0 + numpy, then compares
+    .venv-torch/bin/python benchmarks/bench_torch.py [--threads 2] [--json]
 
-Only the training loop is timed: the data are the same shipped digits, as tensors.
+Printed: a per-layer table (forward and backward ms per batch, each layer timed alone:
+its input detached, its backward one ``autograd`` call, so every backward figure carries
+the per-call overhead that a whole-network backward pays once), and one training epoch,
+the real comparison: shuffled batches of 32, forward, cross-entropy, backward, SGD with
+momentum; the input images need no gradient, as in ``fit``.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
 import statistics
 import sys
 import time
@@ -19,15 +25,11 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from backprop_tour.data import load_mnist_split  # noqa: E402  (numpy only; no other deps)
 
+BATCH = 32
 
-def main() -> None:
-    threads = os.environ.get("BENCH_TORCH_THREADS")
-    if threads:  # e.g. 1: small matrices often run faster on one thread
-        torch.set_num_threads(int(threads))
+
+def new_model():
     torch.manual_seed(0)
-    x_train, y_train, _, _ = load_mnist_split(seed=0)
-    x = torch.from_numpy(x_train)  # float64
-    y = torch.from_numpy(y_train)
     model = nn.Sequential(
         nn.Conv2d(1, 2, 5),
         nn.ReLU(),
@@ -37,31 +39,96 @@ def main() -> None:
         nn.ReLU(),
         nn.Linear(60, 10),
     ).double()
-    # like backprop_tour.fit: no gradient for the input images
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    return model, torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+
+
+def layer_table(x, y) -> list[tuple[str, float, float]]:
+    model, opt = new_model()
+    loss_fn = nn.CrossEntropyLoss()
+    fwd = [[] for _ in model]
+    bwd = [[] for _ in model]
+    loss_t = []
+    gen = torch.Generator().manual_seed(1)
+    clock = time.perf_counter
+    for _ in range(2):
+        order = torch.randperm(len(x), generator=gen)
+        for i in range(0, len(x) - BATCH + 1, BATCH):
+            idx = order[i : i + BATCH]
+            a, yb = x[idx], y[idx]
+            outs, ins = [], []
+            opt.zero_grad(set_to_none=True)
+            for k, layer in enumerate(model):
+                a = a.detach().requires_grad_(k > 0)
+                ins.append(a)
+                t = clock()
+                a = layer(a)
+                fwd[k].append(clock() - t)
+                outs.append(a)
+            logits = a.detach().requires_grad_(True)
+            t = clock()
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            loss_t.append(clock() - t)
+            d = logits.grad
+            for k in reversed(range(len(model))):
+                t = clock()
+                outs[k].backward(d)
+                bwd[k].append(clock() - t)
+                d = ins[k].grad
+            opt.step()
+
+    def ms(v):
+        return statistics.median(v) * 1e3
+
+    rows = [(repr(layer), ms(f), ms(b)) for layer, f, b in zip(model, fwd, bwd, strict=True)]
+    rows.append(("CrossEntropyLoss (forward+backward)", ms(loss_t), float("nan")))
+    return rows
+
+
+def epoch_seconds(x, y, epochs: int) -> float:
+    model, opt = new_model()
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(1)
 
     def one_epoch():
         order = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), 32):
-            idx = order[i : i + 32]
+        for i in range(0, len(x), BATCH):
+            idx = order[i : i + BATCH]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
 
-    one_epoch()
+    one_epoch()  # warm-up
     times = []
-    for _ in range(7):
+    for _ in range(epochs):
         start = time.perf_counter()
         one_epoch()
         times.append(time.perf_counter() - start)
-    print(f"PyTorch {torch.__version__} benchmark  (threads {torch.get_num_threads()})")
-    print(
-        f"  one epoch, 4000 images, batch 32, float64 : {statistics.median(times):.3f} s  "
-        f"(median of 7)"
-    )
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (2)")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs to time (median reported)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line instead")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    x_train, y_train, _, _ = load_mnist_split(seed=0)
+    x = torch.from_numpy(x_train)  # float64
+    y = torch.from_numpy(y_train)
+    layers = layer_table(x, y)
+    epoch = epoch_seconds(x, y, args.epochs)
+    config = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+    if args.json:
+        print(json.dumps({"config": config, "layers": layers, "epoch": epoch}))
+        return
+    print(f"PyTorch benchmark  ({config})")
+    print(f"    {'layer':<52} {'forward':>8} {'backward':>9}")
+    for name, f, b in layers:
+        print(f"    {name:<52} {f:>8.3f} {b:>9.3f}")
+    print(f"  one epoch, 4000 images, batch 32, float64 : {epoch:.3f} s  (median of {args.epochs})")
 
 
 if __name__ == "__main__":

@@ -1,49 +1,104 @@
-"""Run bench_cnn.py and bench_torch.py alternately and compare their epoch times.
+"""Run bench_cnn.py (1 and 2 BLAS threads) and bench_torch.py alternately and compare.
 
-    python benchmarks/compare_torch.py --torch-python .venv-torch/bin/python [--rounds 3]
+    python benchmarks/compare_torch.py --torch-python .venv-torch/bin/python [--rounds 5]
 
-The two run as separate processes, one after the other, several rounds, so a noisy
-neighbour slows both rather than one; the medians of the rounds are compared.
+Each round runs three processes one after the other: backprop_tour with BLAS capped at 1
+thread, the same at 2 threads, PyTorch at ``--torch-threads`` (2).  Alternating rounds
+mean a noisy neighbour slows all three rather than one; every figure printed is the
+median over the rounds of each process's own median.  Printed: the numpy/BLAS and torch
+configuration, every round's epoch times, the per-layer table side by side, and the
+epoch totals with their ratio to PyTorch (the issue's bar: at most 0.75x).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
+import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EPOCH = re.compile(r"one epoch.*?: ([0-9.]+) s")
+
+# (label, row in bench_cnn's table, row in bench_torch's table); None: no such row
+ROWS = [
+    ("Conv2D 1->2, 5x5 (no dx / torch: input needs no grad)", 0, 0),
+    ("Conv2D 1->2, 5x5 with dx (model.backward(dout))", 1, None),
+    ("ReLU", 2, 1),
+    ("MaxPool2D 2", 3, 2),
+    ("Flatten", 4, 3),
+    ("Dense 288->60", 5, 4),
+    ("ReLU", 6, 5),
+    ("Dense 60->10", 7, 6),
+    ("softmax cross-entropy, forward+backward", 8, 7),
+    ("SGD step (momentum)", 9, None),
+]
 
 
-def epoch_seconds(python: str, script: str) -> float:
-    out = subprocess.run(
-        [python, str(HERE / script)], check=True, capture_output=True, text=True
-    ).stdout
-    match = EPOCH.search(out)
-    if not match:
-        raise RuntimeError(f"no epoch time in the output of {script}:\n{out}")
-    return float(match.group(1))
+def run_json(cmd: list[str]) -> dict:
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def med(values) -> float:
+    return statistics.median(values)
+
+
+def fmt(v: float) -> str:
+    return "      -" if v != v else f"{v:7.3f}"  # NaN: no such figure
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--torch-python", required=True, help="a python that has torch installed")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=5, help="epochs per process (median)")
+    parser.add_argument("--torch-threads", type=int, default=2)
     args = parser.parse_args()
-    ours, theirs = [], []
+    ours = {1: [], 2: []}
+    theirs = []
+    epochs = ["--epochs", str(args.epochs), "--json"]
     for r in range(1, args.rounds + 1):
-        ours.append(epoch_seconds(sys.executable, "bench_cnn.py"))
-        theirs.append(epoch_seconds(args.torch_python, "bench_torch.py"))
-        print(f"round {r}: backprop_tour {ours[-1]:.3f} s   PyTorch {theirs[-1]:.3f} s", flush=True)
-    a, b = statistics.median(ours), statistics.median(theirs)
-    print(
-        f"median epoch: backprop_tour {a:.3f} s, PyTorch {b:.3f} s -> backprop_tour takes "
-        f"{a / b:.2f}x PyTorch's time ({(1 - a / b):+.0%} faster)"
-    )
+        for threads in (1, 2):
+            cmd = [sys.executable, str(HERE / "bench_cnn.py"), "--blas-threads", str(threads)]
+            ours[threads].append(run_json(cmd + epochs))
+        cmd = [args.torch_python, str(HERE / "bench_torch.py"), "--threads"]
+        theirs.append(run_json(cmd + [str(args.torch_threads)] + epochs))
+        o1, o2, t = ours[1][-1], ours[2][-1], theirs[-1]
+        print(
+            f"round {r}: backprop_tour fit {o1['fit']:.3f} / {o2['fit']:.3f} s, plain loop "
+            f"{o1['plain']:.3f} / {o2['plain']:.3f} s (1 / 2 BLAS threads);  "
+            f"PyTorch {t['epoch']:.3f} s   (load average {os.getloadavg()[0]:.2f})",
+            flush=True,
+        )
+
+    print(f"\nbackprop_tour: {ours[1][0]['config']}  (BLAS capped at 1, then 2 threads)")
+    print(f"PyTorch:       {theirs[0]['config']}")
+    print(f"\nms per batch of 32, median of {args.rounds} rounds")
+    print(f"{'layer':<56} {'ours, 1 BLAS thread':>19} {'ours, 2 BLAS threads':>20} {'PyTorch':>17}")
+    print(f"{'':<56} {'fwd':>9} {'bwd':>9} {'fwd':>9} {'bwd':>10} {'fwd':>8} {'bwd':>8}")
+
+    def layer(runs, row, col):
+        return med([run["layers"][row][col] for run in runs]) if row is not None else float("nan")
+
+    for label, ours_row, torch_row in ROWS:
+        cells = [layer(ours[t], ours_row, c) for t in (1, 2) for c in (1, 2)]
+        cells += [layer(theirs, torch_row, c) for c in (1, 2)]
+        print(f"{label:<56} " + "  ".join(fmt(v) for v in cells))
+
+    torch_s = med([t["epoch"] for t in theirs])
+    print(f"\none epoch (4000 images, batch 32, float64), median of {args.rounds} rounds:")
+    print(f"  PyTorch ({args.torch_threads} threads)      {torch_s:.3f} s")
+    for way in ("fit", "plain"):
+        for threads in (1, 2):
+            s = med([run[way] for run in ours[threads]])
+            name = "fit" if way == "fit" else "plain loop"
+            print(
+                f"  backprop_tour {name:<10} {threads} BLAS thread{'s' if threads > 1 else ' '}"
+                f"  {s:.3f} s = {s / torch_s:.2f}x PyTorch's time"
+            )
 
 
 if __name__ == "__main__":
