@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import backprop_tour as bt
-from backprop_tour.gradcheck import check_layer, numerical_gradient, rel_error
+from backprop_tour.gradcheck import TOLERANCE, agree, check_layer, numerical_gradient, rel_error
 
 
 class WrongDense(bt.Dense):
@@ -42,3 +42,40 @@ def test_check_layer_catches_a_wrong_backward_and_names_it():
         AssertionError, match=r"WrongDense|Dense\(3, 2\) db: rel_error .* worst at \("
     ):
         report.raise_if_failed()
+
+
+def test_a_passing_check_prints_a_verdict_not_noise():
+    # printed text of a passing check must not depend on the CPU's rounding: no digits
+    rng = np.random.default_rng(1)
+    report = check_layer(bt.Dense(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng)
+    assert report.ok
+    for line in str(report).splitlines():
+        assert line.endswith("rel_error < 1e-7 [ok]"), line
+        assert "worst" not in line
+    assert report.summary() == "rel_error < 1e-7 for all 3 gradients [ok]"
+
+
+def test_a_failing_check_prints_the_error_and_where():
+    rng = np.random.default_rng(0)
+    report = check_layer(WrongDense(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng)
+    (bad,) = [r for r in report if not r.ok]
+    text = str(bad)
+    assert "[FAIL]" in text and "worst at (" in text and "central difference" in text
+    assert report.summary() == text
+
+
+def test_agree_is_a_verdict_against_a_bound():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    same = agree(a, a + 1e-15)
+    assert same and same.ok and str(same) == "rel_error < 1e-12"
+    off = agree(a, a + np.array([[0.0, 0.0], [0.0, 1e-3]]))
+    assert not off
+    assert (
+        str(off).startswith("rel_error 9.")
+        and "(not < 1e-12)" in str(off)
+        and "worst at (1, 1): 4 vs 4.001" in str(off)
+    )
+    # the bound is a parameter: central differences are judged against 1e-7
+    assert agree(a, a * (1 + 1e-9), tol=TOLERANCE) and not agree(a, a * (1 + 1e-9))
+    with pytest.raises(ValueError, match="same shape"):
+        agree(np.ones(2), np.ones(3))

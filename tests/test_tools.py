@@ -1,13 +1,16 @@
 """The build tools: stored-output policy and the CDN fallback config."""
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 ROOT = Path(__file__).resolve().parents[1]
+CHECK = "nbval-check-output"
 
 
 def load(name):
@@ -23,8 +26,10 @@ def test_check_notebooks_flags_unchecked_outputs_and_widget_state(tmp_path):
     printed = new_output("stream", name="stdout", text="1\n")
     nb = new_notebook(
         cells=[
-            new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)", outputs=[printed]),
+            new_code_cell("print(1)", outputs=[printed], metadata={"tags": [CHECK]}),
             new_code_cell("print(2)", outputs=[printed]),
+            new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(3)"),
+            new_code_cell("print(4)", metadata={"tags": ["nbval-check-outputs"]}),
         ]
     )
     nb.metadata["widgets"] = {"state": {}}
@@ -33,7 +38,10 @@ def test_check_notebooks_flags_unchecked_outputs_and_widget_state(tmp_path):
     found = check.problems(path)
     assert found == [
         "notebook metadata holds widget state",
-        "cell 1 has stored outputs but is not a # NBVAL_CHECK_OUTPUT cell",
+        "cell 1 has stored outputs but is not tagged nbval-check-output",
+        "cell 2 has an nbval comment marker: use a cell tag (nbval-check-output, ...)",
+        "cell 3 has unknown nbval tags ['nbval-check-outputs']; expected one of "
+        "['nbval-check-output', 'nbval-ignore-output', 'nbval-skip']",
     ]
     assert check.main([str(path)]) == 1
 
@@ -43,7 +51,9 @@ def test_refresh_strip_keeps_only_checked_outputs():
     printed = new_output("stream", name="stdout", text="1\n")
     nb = new_notebook(
         cells=[
-            new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(1)", outputs=[printed], execution_count=1),
+            new_code_cell(
+                "print(1)", outputs=[printed], execution_count=1, metadata={"tags": [CHECK]}
+            ),
             new_code_cell("print(2)", outputs=[printed], execution_count=2),
         ]
     )
@@ -63,3 +73,40 @@ def test_cdn_fallback_config_drops_only_the_local_asset_block(tmp_path, monkeypa
     assert "widgets-mathjax-shim.js" in text and "execute_notebooks: force" in text
     original = (ROOT / "_config.yml").read_text()
     assert "vendor/mathjax/tex-chtml.js" in original
+
+
+def test_lab_copy_never_overwrites_and_restore_puts_back(tmp_path):
+    lab_copy = load("lab_copy")
+    book, lab = tmp_path / "book", tmp_path / "lab"
+    book.mkdir()
+    (book / "01_a.ipynb").write_text("book 1")
+    (book / "02_b.ipynb").write_text("book 2")
+    assert lab_copy.ensure(book, lab) == []
+    assert (lab / "01_a.ipynb").read_text() == "book 1"
+    (lab / "01_a.ipynb").write_text("reader's edits")
+    lab_copy.ensure(book, lab)
+    assert (lab / "01_a.ipynb").read_text() == "reader's edits"  # never overwritten
+    lab_copy.restore("01_a", book, lab)
+    assert (lab / "01_a.ipynb").read_text() == "book 1"
+    (lab / "02_b.ipynb").write_text("edited")
+    lab_copy.restore("all", book, lab)
+    assert (lab / "02_b.ipynb").read_text() == "book 2"
+    with pytest.raises(SystemExit, match="no chapter '03_c'; expected one of: 01_a, 02_b"):
+        lab_copy.restore("03_c", book, lab)
+
+
+def test_lab_copy_names_copies_older_than_the_book(tmp_path):
+    lab_copy = load("lab_copy")
+    book, lab = tmp_path / "book", tmp_path / "lab"
+    book.mkdir()
+    (book / "01_a.ipynb").write_text("v1")
+    lab_copy.ensure(book, lab)
+    (book / "01_a.ipynb").write_text("v2")
+    os.utime(lab / "01_a.ipynb", (1, 1))  # the copy is older
+    (note,) = lab_copy.ensure(book, lab)
+    assert "make restore CHAPTER=01_a" in note
+    assert (lab / "01_a.ipynb").read_text() == "v1"
+
+
+def test_lab_dir_is_ignored_by_git():
+    assert "lab/" in (ROOT / ".gitignore").read_text().splitlines()

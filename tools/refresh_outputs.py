@@ -2,7 +2,7 @@
 
     python tools/refresh_outputs.py book/*.ipynb      # or: make outputs
 
-A cell whose source contains `# NBVAL_CHECK_OUTPUT` keeps its outputs (nbval, in lax mode,
+A cell tagged `nbval-check-output` keeps its outputs (nbval, in lax mode,
 compares exactly those).  Every other output -- figures, widgets, animations -- is
 dropped, as are their execution counts and the widget state, so the repository stays light; the
 book build executes the notebooks afresh anyway.
@@ -17,14 +17,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-CHECK = "# NBVAL_CHECK_OUTPUT"
+CHECK = "nbval-check-output"  # a cell tag, read by nbval
 
 
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if CHECK not in cell.source:
+        if CHECK not in cell.metadata.get("tags", []):
             cell.outputs = []
             cell.execution_count = None
         # checked cells keep their execution count: nbval treats a cell without one as

@@ -1,10 +1,19 @@
 """backprop_tour — the small NumPy library behind the backprop-tour book.
 
 Modules: ``activations``, ``conv``, ``layers``, ``losses``, ``network``, ``optim``,
-``train``, ``gradcheck``, ``data``, ``viz``.  Conventions: float64, batch first, NCHW.
+``train``, ``gradcheck``, ``exercises``, ``data``, ``viz``.
+Conventions: float64, batch first, NCHW.
 """
 
-from .gradcheck import check_layer, check_loss, check_model, numerical_gradient, rel_error
+from . import exercises
+from .gradcheck import (
+    agree,
+    check_layer,
+    check_loss,
+    check_model,
+    numerical_gradient,
+    rel_error,
+)
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sigmoid
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .network import Sequential, simple_cnn
@@ -12,6 +21,7 @@ from .optim import SGD
 from .train import History, accuracy, fit, predict
 
 __all__ = [
+    "exercises",
     "Layer",
     "Dense",
     "Conv2D",
@@ -30,6 +40,7 @@ __all__ = [
     "predict",
     "accuracy",
     "rel_error",
+    "agree",
     "numerical_gradient",
     "check_layer",
     "check_loss",

@@ -6,8 +6,19 @@ gradients backward computes.
     rel_error(a, b) = ||a - b|| / max(||a|| + ||b||, tiny)
 
 (Euclidean norms over all entries).  A norm-wise ratio, unlike an entrywise one, is not
-fooled by entries that are zero in theory and 1e-11 in floating point.  In float64 with
-``h = 1e-6`` a correct backward typically gives 1e-9 or less; we ask for < 1e-7.
+fooled by entries that are zero in theory and 1e-11 in floating point.
+
+Two bounds, each far from the values it judges on both sides:
+
+* ``TOLERANCE = 1e-7`` for a backward pass against central differences: in float64 with
+  ``h = 1e-6`` a correct backward gives about 1e-11 to 1e-8, a wrong one 1e-3 or more.
+* ``ROUNDING = 1e-12`` for one quantity computed two exact ways (a formula against the
+  library, loops against the vectorised version): they differ by rounding, about 1e-16.
+
+Reports print a *verdict against the bound* ("rel_error < 1e-7"), never the digits of
+the error itself when it passes: those digits are rounding noise and change from one CPU
+(one set of BLAS kernels) to another, while the verdict is fixed by the mathematics.  A
+failed check prints the error, the worst index and the two values there.
 """
 
 from __future__ import annotations
@@ -17,7 +28,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TOLERANCE = 1e-7
+TOLERANCE = 1e-7  # backward vs central differences
+ROUNDING = 1e-12  # the same quantity computed two exact ways
+
+
+def bound(tol: float) -> str:
+    """A bound as people write it: ``1e-7``, not ``1e-07``."""
+    mantissa, exponent = f"{tol:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def rel_error(a, b) -> float:
@@ -81,11 +99,63 @@ class GradCheckResult:
         return self.rel_error < TOLERANCE
 
     def __str__(self) -> str:
-        mark = "ok" if self.ok else "FAIL"
+        if self.ok:
+            return f"{self.layer} d{self.name}: rel_error < {bound(TOLERANCE)} [ok]"
         return (
-            f"{self.layer} d{self.name}: rel_error {self.rel_error:.1e} [{mark}]; worst at "
-            f"{self.worst_index}: backward {self.analytic:.6g}, central difference {self.numeric:.6g}"
+            f"{self.layer} d{self.name}: rel_error {self.rel_error:.2g} >= {bound(TOLERANCE)} "
+            f"[FAIL]; worst at {self.worst_index}: backward {self.analytic:.6g}, "
+            f"central difference {self.numeric:.6g}"
         )
+
+
+@dataclass
+class Agreement:
+    """Whether two arrays agree within ``tol``; prints as a verdict, not as noise.
+
+    ``str()`` is ``"rel_error < 1e-12"`` when they agree, and otherwise the error (two
+    significant digits), the worst index and the two values there.
+    """
+
+    rel_error: float
+    tol: float
+    worst_index: tuple
+    a: float
+    b: float
+
+    @property
+    def ok(self) -> bool:
+        return self.rel_error < self.tol
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"rel_error < {bound(self.tol)}"
+        return (
+            f"rel_error {self.rel_error:.2g} (not < {bound(self.tol)}); worst at "
+            f"{self.worst_index}: {self.a:.6g} vs {self.b:.6g}"
+        )
+
+
+def agree(a, b, tol: float = ROUNDING) -> Agreement:
+    """Compare ``a`` and ``b`` with :func:`rel_error` against the bound ``tol``.
+
+    The default bound, ``ROUNDING = 1e-12``, is for two exact ways to the same number;
+    use ``tol=TOLERANCE`` against central differences.  Use it in a printed line::
+
+        print("formula vs library:", agree(by_hand, library))   # rel_error < 1e-12
+        assert agree(by_hand, library)
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    err = rel_error(a, b)
+    diff = np.abs(a - b)
+    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
+    worst = tuple(int(i) for i in worst)
+    a_w = float(a[worst]) if diff.size else 0.0
+    b_w = float(b[worst]) if diff.size else 0.0
+    return Agreement(err, tol, worst, a_w, b_w)
 
 
 def _compare(layer: str, name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradCheckResult:
@@ -121,11 +191,19 @@ class GradCheckReport(list):
     def __str__(self) -> str:
         return "\n".join(str(r) for r in self)
 
+    def summary(self) -> str:
+        """One line: ``rel_error < 1e-7 for all 4 gradients [ok]``, or the failures."""
+        if self.ok:
+            n = len(self)
+            which = "" if n == 1 else f" for all {n} gradients"
+            return f"rel_error < {bound(TOLERANCE)}{which} [ok]"
+        return "\n".join(str(r) for r in self if not r.ok)
+
     def raise_if_failed(self) -> GradCheckReport:
         bad = [r for r in self if not r.ok]
         if bad:
             raise AssertionError(
-                f"gradient check failed (tolerance {TOLERANCE:.0e}):\n"
+                f"gradient check failed (tolerance {bound(TOLERANCE)}):\n"
                 + "\n".join(str(r) for r in bad)
             )
         return self

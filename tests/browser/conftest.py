@@ -25,6 +25,10 @@ def _missing_browser() -> str | None:
         return "the playwright package is not installed (make .venv installs it)"
     if not Path(CHROMIUM).exists():
         return "no Chromium found (Debian: apt-get install chromium)"
+    return None
+
+
+def _missing_offline_book() -> str | None:
     if not (ROOT / "_assets" / "READY").exists():
         return (
             "the book was built with CDN assets (npm was unavailable), and these tests "
@@ -34,14 +38,18 @@ def _missing_browser() -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    reason = _missing_browser()
-    if reason is None:
-        return
-    if IN_CI:  # in CI a missing browser is an error, not a reason to skip
-        raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
-    skip = pytest.mark.skip(reason=f"browser tests skipped: {reason}")
+    """Skip (outside CI) or fail (in CI) when the browser, or for the tests of the built
+    book its offline assets, are missing.  The live-lab tests need no built book."""
+    browser_reason = _missing_browser()
     for item in items:
-        item.add_marker(skip)
+        reason = browser_reason
+        if reason is None and item.path.name != "test_live_lab.py":
+            reason = _missing_offline_book()
+        if reason is None:
+            continue
+        if IN_CI:  # in CI a missing browser is an error, not a reason to skip
+            raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
+        item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -1,0 +1,233 @@
+"""The second way readers use the book: the chapters in a live JupyterLab.
+
+A JupyterLab server is started from this venv, headless, on 127.0.0.1 with a token, over a
+temporary copy of the chapters (the tracked notebooks are never opened, so autosave cannot
+touch them).  For each chapter Chromium opens the notebook (``?reset``: no tabs restored
+from an earlier workspace), runs all cells, and checks that every cell ran without an
+error, that each slider moved with the keyboard redraws its figure in Python within a few
+seconds, that each animation's player appears, and that nothing was fetched from off the
+machine.  Every wait is bounded: a broken chapter fails, it does not hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+RUN_ALL_TIMEOUT_MS = 240_000  # chapter 6 trains a CNN for 15 epochs
+REDRAW_TIMEOUT_MS = 5_000
+
+# A cell is done when its prompt shows a number; "[*]:" while it runs, "[ ]:" before.
+CELLS_STATE_JS = """() => {
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.textContent.trim());
+  const errors = [...document.querySelectorAll(
+      '.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+    .map(e => e.textContent).filter(t => /Traceback|Error\\b/.test(t));
+  return {prompts, errors};
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _expected_widgets(path: Path) -> tuple[int, int]:
+    """How many sliders and animations the chapter's code creates (one call per cell)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    sliders = sum(bool(re.search(r"\bslider\(", s)) for s in code)
+    animations = sum(bool(re.search(r"\banimate\(", s)) for s in code)
+    return sliders, animations
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server over a copy of the chapters; stopped (with its kernels) after."""
+    root = tmp_path_factory.mktemp("live-lab")
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    for path in CHAPTERS:
+        shutil.copy2(path, notebooks / path.name)
+    config = root / "config"
+    config.mkdir()
+    # no news feed or update check: nothing leaves the machine
+    lab_config = {
+        "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}
+    }
+    for name in ("jupyter_server_config.json", "jupyter_lab_config.json"):
+        (config / name).write_text(json.dumps(lab_config))
+    # render every cell (JupyterLab 4 otherwise detaches cells scrolled out of view)
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    port, token = _free_port(), os.urandom(16).hex()
+    env = {k: v for k, v in os.environ.items() if k != "BACKPROP_TOUR_STATIC"}  # live sliders
+    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+        f"--LabApp.user_settings_dir={root / 'settings'}",
+        f"--LabApp.workspaces_dir={root / 'workspaces'}",
+    ]  # fmt: skip
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(root / "server.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({proc.returncode}):\n{_tail(root / 'server.log')}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not answer in 90 s:\n{_tail(root / 'server.log')}")
+            time.sleep(0.5)
+        yield {"url": url, "token": token, "log": root / "server.log"}
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _tail(path: Path, n: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+
+
+@pytest.fixture
+def lab_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.off_machine = []
+
+    def route(r):
+        if urlparse(r.request.url).hostname in (
+            "127.0.0.1",
+            "localhost",
+        ) or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            page.off_machine.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def _run_all(page) -> dict:
+    """Run > Run All Cells, then wait until every cell has run, one raised (JupyterLab stops
+    there), or nothing has changed for a while with no cell running."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    deadline = time.monotonic() + RUN_ALL_TIMEOUT_MS / 1000
+    last, last_change = None, time.monotonic()
+    while True:
+        state = page.evaluate(CELLS_STATE_JS)
+        if state["prompts"] != last:
+            last, last_change = state["prompts"], time.monotonic()
+        numbered = all(re.fullmatch(r"\[\d+\]:", p) for p in state["prompts"])
+        running = any("*" in p for p in state["prompts"])
+        if state["prompts"] and not running and (numbered or state["errors"]):
+            return state
+        if time.monotonic() > deadline or (not running and time.monotonic() - last_change > 20):
+            return state
+        page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_runs_live(lab, lab_page, path):
+    page = lab_page
+    page.goto(f"{lab['url']}/lab/tree/{path.name}?reset&token={lab['token']}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-CodeCell", timeout=60_000)
+    # JupyterLab may ask which kernel to start (a fresh workspace): take the one offered
+    dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
+    try:
+        dialog.wait_for(timeout=5_000)
+        dialog.get_by_role("button", name="Select", exact=True).click()
+    except Exception:  # playwright's TimeoutError: no dialog, the kernel starts by itself
+        pass
+    # the kernel must be up before "Run All" (the toolbar shows its status)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+    state = _run_all(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"live-{path.stem}.png"), full_page=False)
+    assert not state["errors"], f"{path.name}: a cell raised:\n{state['errors'][0][-2000:]}"
+    not_run = [i for i, p in enumerate(state["prompts"]) if not re.fullmatch(r"\[\d+\]:", p)]
+    assert not not_run, (
+        f"{path.name}: code cells {not_run} did not finish within "
+        f"{RUN_ALL_TIMEOUT_MS // 1000} s (prompts {[state['prompts'][i] for i in not_run]})"
+    )
+
+    n_sliders, n_animations = _expected_widgets(path)
+    sliders = page.locator(".jp-OutputArea-output .widget-slider")
+    assert sliders.count() == n_sliders, (
+        f"{path.name}: {n_sliders} sliders created but {sliders.count()} rendered "
+        "(is the widget manager, jupyterlab_widgets, installed?)"
+    )
+    for i in range(n_sliders):
+        box = sliders.nth(i).locator("xpath=ancestor::*[contains(@class,'widget-vbox')][1]")
+        img = box.locator("img").first
+        img.wait_for(state="attached", timeout=REDRAW_TIMEOUT_MS)
+        before = img.get_attribute("src")
+        handle = sliders.nth(i).locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        at_start = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin")
+        page.keyboard.press("ArrowRight" if at_start else "ArrowLeft")
+        try:
+            # the figure is a new <img> each time Python redraws: look it up afresh
+            page.wait_for_function(
+                "([box, before]) => (box.querySelector('img') || {}).src !== before",
+                arg=[box.element_handle(), before],
+                timeout=REDRAW_TIMEOUT_MS,
+            )
+        except Exception as err:  # playwright's TimeoutError
+            raise AssertionError(
+                f"{path.name}: slider {i} moved but its figure did not change within "
+                f"{REDRAW_TIMEOUT_MS / 1000:.0f} s (did its callback raise? server log:\n"
+                f"{_tail(lab['log'], 15)})"
+            ) from err
+
+    players = page.locator(".jp-OutputArea-output figure.bt-animation img[id^='_anim_img']")
+    assert players.count() == n_animations, (
+        f"{path.name}: {n_animations} animations created but {players.count()} players shown"
+    )
+    for i in range(n_animations):
+        assert (players.nth(i).get_attribute("src") or "").startswith("data:image"), (
+            f"{path.name}: animation {i}'s player shows no frame"
+        )
+    assert not page.off_machine, f"{path.name} tried to reach the network: {page.off_machine}"
