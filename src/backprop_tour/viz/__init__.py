@@ -8,6 +8,7 @@ widgets or HTML; they never compute a gradient and never call ``plt.show()``.
 """
 
 from .animation import animate
+from .heatmaps import gradient_diff as gradient_diff  # re-exported
 from .sliders import slider
 from .style import PALETTE, use_style
 
