@@ -65,4 +65,5 @@ def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float
             "use fewer frames, a smaller figure or a lower dpi"
         )
     label = html.escape(alt, quote=True)
+    player = player.replace('<img id="_anim_img', f'<img alt="{label}" id="_anim_img', 1)
     return HTML(f'<figure class="bt-animation" role="img" aria-label="{label}">{player}</figure>')

@@ -21,7 +21,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-STATIC_DPI = 64  # frames are small: every one of them is embedded in the page
+from .style import DPI
+
+STATIC_DPI = DPI  # pre-rendered frames are drawn at the size they are shown
 
 
 def _is_on(name: str) -> bool:
@@ -102,11 +104,11 @@ def slider(
         if _is_on("BACKPROP_TOUR_SELFTEST"):
             for v in {0, default_index, len(values) - 1}:
                 _render(draw, values[v], 30)
-        shown = widgets.HTML(_img(_render(draw, value, 80), alt.format(value=value)))
+        shown = widgets.HTML(_img(_render(draw, value, DPI), alt.format(value=value)))
 
         def redraw(change) -> None:
             v = change["new"]
-            shown.value = _img(_render(draw, v, 80), alt.format(value=v))
+            shown.value = _img(_render(draw, v, DPI), alt.format(value=v))
 
         control.observe(redraw, names="value")
         box = widgets.VBox([control, shown])

@@ -1,10 +1,22 @@
 """One look for the whole book: the Okabe–Ito palette, which stays distinguishable under
-the common forms of colour blindness, and small, light figures."""
+the common forms of colour blindness, and figures drawn at the size they are shown.
+
+The book's text column is about 750 px wide on a desktop.  Figures are drawn at 100 dpi,
+so a figure ``FULL_WIDTH`` inches wide fills the column pixel for pixel, and 11-point
+text is about 15 px on the screen (never below 11 px: the smallest font here is 9 pt,
+12.5 px).  On a dark theme the book's stylesheet inverts the figures' lightness, so they
+are drawn for a white page only.
+"""
 
 from __future__ import annotations
 
 import matplotlib as mpl
 from cycler import cycler
+
+#: Width, in inches at ``DPI``, of a figure that fills the text column (750 px).
+FULL_WIDTH = 7.5
+#: Dots per inch of every figure, slider frame and animation frame: 1 dot = 1 CSS pixel.
+DPI = 100
 
 #: Okabe & Ito (2008), "Color Universal Design".
 PALETTE = {
@@ -43,10 +55,18 @@ def use_style() -> None:
                     )
                 ]
             ),
-            "figure.figsize": (6.0, 3.5),
-            "figure.dpi": 80,
-            "savefig.dpi": 80,
-            "font.size": 10,
+            "figure.figsize": (FULL_WIDTH, 3.6),
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "figure.titlesize": 12,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "axes.grid": True,
