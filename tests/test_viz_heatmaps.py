@@ -91,6 +91,7 @@ def test_not_finite_cells_are_labelled_and_the_worst_finite_cell_outlined():
     texts = [t.get_text() for t in panel(fig, "diff").texts]
     assert texts.count("NaN") == 1 and texts.count("+inf") == 1
     assert outlined(fig) == (0, 1)
+    assert panel(fig, "diff").get_xlabel() == "2 not finite; worst at (0, 1): +0.5"
 
 
 @pytest.mark.parametrize(
@@ -115,3 +116,13 @@ def test_sized_for_the_column_transparent_and_not_left_open():
     sizes = [t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels() + [ax.title]]
     assert min(sizes) * fig.dpi / 72 >= 11  # at least 11 px as shown
     assert plt.get_fignums() == []  # not registered with pyplot: nothing to close or show
+
+
+def test_not_finite_rows_where_the_rest_agree_outline_nothing():
+    numeric = np.random.default_rng(2).normal(size=(3, 4))
+    analytic = numeric + 1e-13
+    analytic[1] = np.nan
+    fig = gradient_diff(analytic, numeric)
+    assert outlined(fig) is None
+    assert panel(fig, "diff").get_xlabel() == "4 not finite; the rest agree"
+    assert [t.get_text() for t in panel(fig, "diff").texts] == ["NaN"] * 4

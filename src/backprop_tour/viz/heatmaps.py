@@ -109,9 +109,9 @@ def gradient_diff(
     as one row; rows are the first index).  The first two panels share one diverging
     colour scale; the difference has its own, centred at 0, and its worst cell (the
     largest finite ``|analytic - numeric|``, :func:`worst_cell`) is outlined and named.
-    NaN and inf are drawn grey and labelled.  When the two agree (``rel_error < 1e-7``)
-    the difference is drawn on the gradient's own scale, so rounding noise stays white,
-    and no cell is outlined.  ``show_inputs=False`` draws the difference alone.
+    NaN and inf are drawn grey and labelled.  When the two agree (``rel_error < 1e-7``
+    over the cells where both are finite) the difference is drawn on the gradient's own
+    scale, so rounding noise stays white, and no cell is outlined.  ``show_inputs=False`` draws the difference alone.
     ``xlabel`` names the input panels' columns (the difference panel's x label carries
     the verdict or the worst cell), ``ylabel`` the rows.
 
@@ -128,8 +128,9 @@ def gradient_diff(
     a2, n2 = _as_grid(a, "analytic"), _as_grid(n, "numeric")
     with np.errstate(invalid="ignore", over="ignore"):
         diff = a2 - n2
-    finite_pair = np.isfinite(a2).all() and np.isfinite(n2).all()
-    agree = finite_pair and rel_error(a2, n2) < TOLERANCE
+    both = np.isfinite(a2) & np.isfinite(n2)
+    bad = int(both.size - np.count_nonzero(both))  # cells where either is NaN or inf
+    agree = both.any() and rel_error(a2[both], n2[both]) < TOLERANCE
     worst = worst_cell(a2, n2)  # (row, column) in the drawn grid
     named = None if worst is None else worst[2 - a.ndim :]  # in the arrays' own shape
 
@@ -143,12 +144,14 @@ def gradient_diff(
             image = _heat(axes[1], n2, lim, labels[1], "numeric")
             fig.colorbar(image, ax=list(axes[:2]), shrink=0.9, aspect=25)
             axes[1].set_yticklabels([])
-        diff_lim = _limit(a2, n2) if agree else _limit(diff)
+        diff_lim = _limit(a2, n2) if agree else _limit(diff)  # agreeing: noise stays white
         ax = axes[-1]
         image = _heat(ax, diff, diff_lim, "difference", "diff")
         fig.colorbar(image, ax=ax, shrink=0.9, aspect=25)
+        not_finite = f"{bad} not finite; " if bad else ""
         if agree:
-            ax.set_xlabel(f"they agree: rel_error < {bound(TOLERANCE)}")
+            rest = "the rest agree" if bad else f"they agree: rel_error < {bound(TOLERANCE)}"
+            ax.set_xlabel(not_finite + rest)
         elif worst is not None:
             i, j = worst
             ax.add_patch(
@@ -162,7 +165,8 @@ def gradient_diff(
                     gid="worst-cell",
                 )
             )
-            ax.set_xlabel(f"worst at {named}: {diff[i, j]:+.3g}", gid="worst-label")
+            where = f"worst at {named}: {diff[i, j]:+.3g}"
+            ax.set_xlabel(not_finite + where, gid="worst-label")
         else:
             ax.set_xlabel("no finite difference")
         if xlabel and show_inputs:  # the difference panel's x label carries the verdict
