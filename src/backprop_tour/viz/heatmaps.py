@@ -15,11 +15,10 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..gradcheck import TOLERANCE, bound, rel_error
-from .style import DIVERGING, PALETTE
+from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE
 
 #: Drawn at the size shown: 7.5 in at 100 dpi fills the 750 px text column.
-FIGSIZE = (7.5, 3.0)
-DPI = 100
+FIGSIZE = (FULL_WIDTH, 3.0)
 FONT = 11  # points at 100 dpi: about 15 px on screen
 
 _NOT_FINITE = "#8C8C8C"  # grey: NaN or inf, outside the colour scale
