@@ -18,6 +18,7 @@ from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D, ReLU, Sigmoid
 from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy
 from .network import Sequential, simple_cnn
 from .optim import SGD
+from .trace import Trace, trace
 from .train import History, accuracy, fit, predict
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "MSE",
     "Sequential",
     "simple_cnn",
+    "trace",
+    "Trace",
     "SGD",
     "fit",
     "History",

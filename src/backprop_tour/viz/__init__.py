@@ -4,12 +4,26 @@ widgets or HTML; they never compute a gradient and never call ``plt.show()``.
 * :func:`use_style` — one colour-blind-safe palette (Okabe–Ito) and figure defaults;
 * :func:`slider` — a slider that redraws a figure, live in Jupyter *and* in the static
   HTML book (frames rendered at build time);
-* :func:`animate` — a matplotlib animation as a self-contained JavaScript player.
+* :func:`animate` — a matplotlib animation as a self-contained JavaScript player;
+* :mod:`charts` — curves, bars, descent paths, decision maps;
+* :mod:`graph` — computational graphs, values forward and gradients backward;
+* :func:`gradient_diff` — where a backward pass and central differences disagree.
 """
 
+from . import charts, graph
 from .animation import animate
 from .heatmaps import gradient_diff as gradient_diff  # re-exported
 from .sliders import slider
-from .style import PALETTE, use_style
+from .style import DPI, FULL_WIDTH, PALETTE, use_style
 
-__all__ = ["PALETTE", "use_style", "slider", "animate"]
+__all__ = [
+    "DPI",
+    "FULL_WIDTH",
+    "PALETTE",
+    "use_style",
+    "slider",
+    "animate",
+    "charts",
+    "graph",
+    "gradient_diff",
+]

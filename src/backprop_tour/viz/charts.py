@@ -1,0 +1,145 @@
+"""The book's everyday charts: curves, bars, descent paths, decision maps.
+
+Each function takes arrays the chapter computed with the library and returns a new
+Figure drawn at the column's width (``FULL_WIDTH`` inches at ``DPI``); none computes a
+gradient, none calls ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from .style import DPI, FULL_WIDTH, PALETTE
+
+
+def _pair(height: float = 3.0):
+    return plt.subplots(1, 2, figsize=(FULL_WIDTH, height), dpi=DPI)
+
+
+def bars(names, sizes, *, ylabel: str, title: str) -> Figure:
+    """One bar per name, its size written on top (chapter 0: values per layer)."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.2), dpi=DPI)
+    ax.bar(range(len(sizes)), sizes, color=PALETTE["blue"])
+    ax.set_xticks(range(len(sizes)), names, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    top = max(sizes)
+    for i, s in enumerate(sizes):
+        ax.text(i, s + 0.02 * top, str(s), ha="center", va="bottom", fontsize=10)
+    ax.set_ylim(0, 1.15 * top)
+    fig.tight_layout()
+    return fig
+
+
+def function_and_slope(x, f, slope, *, xlabel: str, f_label: str, slope_label: str,
+                       slope_ylim=None) -> Figure:  # fmt: skip
+    """A function (left) and its derivative (right) over ``x``."""
+    fig, (ax1, ax2) = _pair()
+    ax1.plot(x, f, color=PALETTE["blue"])
+    ax1.set_xlabel(xlabel)
+    ax1.set_ylabel(f_label)
+    ax2.plot(x, slope, color=PALETTE["vermillion"])
+    ax2.set_xlabel(xlabel)
+    ax2.set_ylabel(slope_label)
+    if slope_ylim is not None:
+        ax2.set_ylim(*slope_ylim)
+    fig.tight_layout()
+    return fig
+
+
+def class_bars(probs, grad, loss: float, labels) -> Figure:
+    """Softmax probabilities with the loss (left), the gradient p - y (right)."""
+    colors = [PALETTE["green"], PALETTE["orange"], PALETTE["purple"], PALETTE["sky"]]
+    colors = (colors * len(labels))[: len(labels)]
+    fig, (ax1, ax2) = _pair()
+    ax1.bar(labels, probs, color=colors)
+    ax1.set_ylim(0, 1)
+    ax1.set_title(f"probabilities; loss = {loss:.3f}")
+    ax2.bar(labels, grad, color=colors)
+    ax2.set_ylim(-1, 1)
+    ax2.axhline(0, color=PALETTE["black"], lw=0.8)
+    ax2.set_title("gradient $\\partial \\ell/\\partial z = p - y$")
+    for ax in (ax1, ax2):
+        ax.tick_params(axis="x", labelsize=9.5)
+    fig.tight_layout()
+    return fig
+
+
+def descent(w_grid, cost_grid, path, costs, *, title: str, xlim=None, ylim=(0.5, 2.5)) -> Figure:
+    """A descent path on a cost curve (left) and the cost at each step (right)."""
+    fig, (ax1, ax2) = _pair()
+    ax1.plot(w_grid, cost_grid, color=PALETTE["blue"])
+    ax1.plot(path, costs, "o-", color=PALETTE["orange"], ms=4)
+    ax1.plot(path[:1], costs[:1], "s", color=PALETTE["black"], ms=6, label="start")
+    if xlim is not None:
+        ax1.set_xlim(*xlim)
+    ax1.set_ylim(*ylim)
+    ax1.set_xlabel("$w_2$")
+    ax1.set_ylabel("$J$")
+    ax1.set_title(title)
+    ax1.legend(loc="upper left")
+    ax2.plot(costs, "o-", color=PALETTE["green"], ms=4)
+    ax2.axhline(np.min(cost_grid), color=PALETTE["black"], lw=0.8, ls=":", label="minimum")
+    ax2.set_ylim(*ylim)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("$J$")
+    ax2.set_title("cost per step")
+    ax2.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def descent_animation(w_grid, cost_grid, path, costs, slopes, *, alt: str, interval=700):
+    """Gradient descent step by step: the path so far and the tangent at the last point."""
+    from .animation import animate
+
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.4), dpi=DPI)
+    ax.plot(w_grid, cost_grid, color=PALETTE["blue"], label="cost $J(w_2)$")
+    (trail,) = ax.plot([], [], "o-", color=PALETTE["orange"], ms=5, label="descent path")
+    (tangent,) = ax.plot([], [], "--", color=PALETTE["vermillion"], lw=1.2, label="tangent")
+    title = ax.set_title(" ")
+    ax.set_xlabel("$w_2$")
+    ax.set_ylabel("$J$")
+    ax.set_ylim(0.5, 2.5)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+
+    def update(i):
+        trail.set_data(path[: i + 1], costs[: i + 1])
+        span = np.array([path[i] - 1.5, path[i] + 1.5])
+        tangent.set_data(span, costs[i] + slopes[i] * (span - path[i]))
+        title.set_text(f"step {i}: $w_2$ = {path[i]:+.2f}, slope $dJ/dw_2$ = {slopes[i]:+.3f}")
+        return trail, tangent, title
+
+    return animate(fig, update, len(path), interval=interval, alt=alt)
+
+
+def curve(values, *, xlabel: str, ylabel: str, title: str, logy: bool = False) -> Figure:
+    """One series against its index (a training curve)."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.0), dpi=DPI)
+    ax.plot(values, color=PALETTE["blue"])
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figure:
+    """A network's output over the plane, its 0.5 contour, and the labelled points."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
+    ax.contourf(grid_x, grid_y, values, levels=np.linspace(0, 1, 11), cmap="PuOr", alpha=0.6)
+    ax.contour(grid_x, grid_y, values, levels=[0.5], colors=PALETTE["black"])
+    inside = labels > 0.5
+    ax.scatter(*points[inside].T, s=10, color=PALETTE["vermillion"], label="label 1")
+    ax.scatter(*points[~inside].T, s=10, color=PALETTE["blue"], label="label 0")
+    ax.set_aspect("equal")
+    ax.grid(False)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig

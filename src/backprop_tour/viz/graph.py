@@ -1,0 +1,222 @@
+"""Computational graphs: values forward on top of each edge, gradients backward below.
+
+The drawing functions consume labels and numbers; they compute nothing.
+:func:`chain_frames` turns a :class:`~backprop_tour.trace.Trace` of a chain of scalars
+(the library's own forward and backward pass) into the frames of a step-by-step backward
+pass: at each node, in reverse topological order, upstream gradient x local gradient =
+downstream gradient, every number as the library computed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyBboxPatch
+
+from .animation import animate
+from .style import DPI, FULL_WIDTH, PALETTE
+
+
+@dataclass
+class Node:
+    """A node at ``xy`` (data units): ``"op"`` (a circle: an operation), ``"value"``
+    (plain text: an input, a parameter or the cost) or ``"layer"`` (a box)."""
+
+    name: str
+    xy: tuple[float, float]
+    text: str
+    kind: str = "op"
+
+
+@dataclass
+class Edge:
+    """An arrow ``src -> dst``: ``value`` is written above it, ``grad`` below it."""
+
+    src: str
+    dst: str
+    value: str = ""
+    grad: str = ""
+
+
+@dataclass
+class Frame:
+    """What one picture shows: edge labels, nodes to emphasise, a line of explanation."""
+
+    edges: list[Edge]
+    highlight: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+STEP = 2.5  # horizontal distance between the nodes of a chain
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}".replace("-", "\u2212")
+
+
+def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: str = ""):
+    """Draw ``nodes`` and ``edges`` on ``ax`` (cleared first)."""
+    ax.clear()
+    ax.set_axis_off()
+    by_name = {n.name: n for n in nodes}
+    missing = ({e.src for e in edges} | {e.dst for e in edges}) - set(by_name)
+    if missing:
+        raise ValueError(f"draw_graph: edges name nodes that do not exist: {sorted(missing)}")
+    xs = [n.xy[0] for n in nodes]
+    ys = [n.xy[1] for n in nodes]
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.4)
+    ax.set_aspect("equal")
+    radius = 0.28
+    for e in edges:
+        (x0, y0), (x1, y1) = by_name[e.src].xy, by_name[e.dst].xy
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": PALETTE["black"],
+                "lw": 1.2,
+                "shrinkA": 13,
+                "shrinkB": 13,
+            },
+        )
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        vertical = abs(x1 - x0) < 1e-9
+        if vertical:  # a parameter or target fed from above: value right, gradient left
+            if e.value:
+                ax.text(mx + 0.1, my, e.value, ha="left", va="center", fontsize=9.5)
+            if e.grad:
+                ax.text(mx - 0.1, my, e.grad, ha="right", va="center", fontsize=9.5,
+                        color=PALETTE["vermillion"], fontweight="bold")  # fmt: skip
+        else:
+            if e.value:
+                ax.text(mx, my + 0.12, e.value, ha="center", va="bottom", fontsize=9.5)
+            if e.grad:
+                ax.text(mx, my - 0.12, e.grad, ha="center", va="top", fontsize=9.5,
+                        color=PALETTE["vermillion"], fontweight="bold")  # fmt: skip
+    for n in nodes:
+        on = n.name in highlight
+        edge = PALETTE["orange"] if on else PALETTE["black"]
+        lw = 3 if on else 1.2
+        x, y = n.xy
+        if n.kind == "op":
+            ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor=edge, lw=lw))
+            ax.text(x, y, n.text, ha="center", va="center", fontsize=13 if len(n.text) < 2 else 9)
+        elif n.kind == "layer":
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x - 0.42, y - 0.22),
+                    0.84,
+                    0.44,
+                    boxstyle="round,pad=0.03",
+                    facecolor="white",
+                    edgecolor=edge,
+                    lw=lw,
+                )  # fmt: skip
+            )
+            ax.text(x, y, n.text, ha="center", va="center", fontsize=10)
+        else:
+            ax.text(x, y, n.text, ha="center", va="center", fontsize=12,
+                    fontweight="bold" if on else "normal")  # fmt: skip
+    if note:
+        ax.text(sum(ax.get_xlim()) / 2, min(ys) - 0.8, note, ha="center", va="bottom",
+                fontsize=11, wrap=True)  # fmt: skip
+    return ax
+
+
+def graph_figure(nodes, edges, *, highlight=(), note: str = "", height: float = 2.3) -> Figure:
+    """A figure of the full column width holding one graph."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
+    draw_graph(ax, nodes, edges, highlight=highlight, note=note)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
+    return fig
+
+
+def graph_animation(nodes, frames: list[Frame], *, alt: str, interval: int = 1800,
+                    height: float = 2.3):  # fmt: skip
+    """The frames as a step-through player (pause it, or step with its arrows)."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
+
+    def update(i):
+        f = frames[i]
+        draw_graph(ax, nodes, f.edges, highlight=f.highlight, note=f.note)
+        return []
+
+    return animate(fig, update, len(frames), interval=interval, alt=alt)
+
+
+def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str],
+                 loss: str, target: str) -> tuple[list[Node], list[Frame]]:  # fmt: skip
+    """Nodes and frames of a chain of scalar layers from a :class:`Trace`.
+
+    ``values[i]`` names the edge into layer ``i`` (``values[0]`` is the input) and the last
+    one names the model's output; ``ops[i]`` is layer ``i``'s symbol; ``params`` maps a
+    layer index to its parameter's name (its key in ``layer.params`` must be ``"W"``).
+    Frame 0 is the forward pass; then one frame per node, from the loss back to the first
+    layer, each showing upstream x local = downstream with the library's numbers.
+    """
+    n = len(tr.layers)
+    if len(values) != n + 1 or len(ops) != n or not tr.locals_:
+        raise ValueError(
+            f"chain_frames: expected a trace of a scalar chain with {len(ops)} layers and "
+            f"{len(ops) + 1} value names, got {n} layers, {len(values)} names"
+            + ("" if tr.locals_ else " (the trace has no local gradients: not all scalars)")
+        )
+    nodes = [Node("in", (0, 0), values[0], "value")]
+    for i in range(n):
+        nodes.append(Node(f"op{i}", (STEP * (i + 1), 0), ops[i]))
+        if i in params:
+            w = tr.layers[i].params["W"].ravel()[0]
+            nodes.append(Node(f"p{i}", (STEP * (i + 1), 1.3), f"{params[i]} = {_fmt(w)}", "value"))
+    x_loss = STEP * (n + 1)
+    nodes += [Node("loss", (x_loss, 0), loss), Node("target", (x_loss, 1.3), target, "value")]
+    nodes.append(Node("J", (x_loss + STEP, 0), "J", "value"))
+
+    def v(i):
+        return float(tr.values[i].ravel()[0])
+
+    def g(i):
+        return float(tr.grads[i].ravel()[0])
+
+    def edges(upto: int | None) -> list[Edge]:
+        """Edge labels with gradients filled in for boundaries >= ``upto`` (None: none)."""
+        shown = lambda i: upto is not None and i >= upto  # noqa: E731
+        out = []
+        srcs = ["in"] + [f"op{i}" for i in range(n)]
+        dsts = [f"op{i}" for i in range(n)] + ["loss"]
+        for i in range(n + 1):
+            out.append(Edge(srcs[i], dsts[i], f"{values[i]} = {_fmt(v(i))}",
+                            _fmt(g(i)) if shown(i) else ""))  # fmt: skip
+        for i in params:
+            pg = tr.param_grads[i]["W"].ravel()[0]
+            out.append(Edge(f"p{i}", f"op{i}", "", _fmt(pg) if shown(i) else ""))
+        out.append(Edge("target", "loss", ""))
+        out.append(Edge("loss", "J", f"J = {_fmt(tr.cost)}", "1" if upto is not None else ""))
+        return out
+
+    frames = [Frame(edges(None), [], "forward pass: each edge carries a value")]
+    frames.append(Frame(edges(n + 1), ["J"], "backward pass starts at the cost: dJ/dJ = 1"))
+    up = g(n)
+    frames.append(
+        Frame(
+            edges(n), ["loss"], f"{loss}: upstream 1 \u00d7 local dJ/d{values[n]} = {_fmt(up)}"
+        )  # fmt: skip
+    )
+    for i in reversed(range(n)):
+        local = tr.locals_[i]
+        note = (
+            f"{ops[i]}: upstream {_fmt(g(i + 1))} \u00d7 local {_fmt(local['x'])} "
+            f"= {_fmt(g(i))} on {values[i]}"
+        )
+        if i in params:
+            note += (
+                f";  \u00d7 local {_fmt(local['W'])} = "
+                f"{_fmt(tr.param_grads[i]['W'].ravel()[0])} on {params[i]}"
+            )
+        frames.append(Frame(edges(i), [f"op{i}"], note))
+    return nodes, frames
