@@ -123,3 +123,55 @@ def test_primitive_errors_are_clear(fn):
         fn(np.ones((1, 3, 3)), np.ones((2, 2)))
     with pytest.raises(ValueError, match="mode"):
         fn(np.ones((3, 3)), np.ones((2, 2)), "same")
+
+
+FAST_PATHS = {
+    "im2col": (conv.conv2d_forward, conv.conv2d_backward),
+    "band": (conv.conv2d_forward_band, conv.conv2d_backward_band),
+}
+
+
+@pytest.mark.parametrize("path", FAST_PATHS)
+@pytest.mark.parametrize(
+    "shape, filters, kernel, stride, padding",
+    [
+        ((3, 1, 28, 28), 2, (5, 5), 1, 0),  # the book's CNN
+        ((2, 3, 7, 6), 4, (3, 2), 1, 1),
+        ((2, 2, 8, 9), 3, (3, 3), 2, 0),
+        ((1, 2, 6, 5), 1, (2, 3), 3, 2),
+        ((2, 1, 5, 5), 2, (5, 5), 1, 2),
+        ((1, 1, 9, 40), 2, (3, 3), 1, 0),  # wider than 8 kernels: Conv2D takes im2col
+    ],
+)
+def test_both_fast_paths_equal_loops(path, shape, filters, kernel, stride, padding):
+    """Conv2D runs the band path on narrow inputs, im2col on wide ones; both equal the loops."""
+    forward, backward = FAST_PATHS[path]
+    rng = np.random.default_rng(sum(shape) + stride + padding)
+    x = rng.standard_normal(shape)
+    w, b = rng.standard_normal((filters, shape[1], *kernel)), rng.standard_normal(filters)
+    out, saved = forward(conv.pad2d(x, padding), w, b, stride)
+    np.testing.assert_allclose(out, conv.conv2d_forward_loops(x, w, b, stride, padding), atol=1e-12)
+    dout = rng.standard_normal(out.shape)
+    xp_shape = conv.pad2d(x, padding).shape
+    for got, expected in zip(
+        backward(saved, xp_shape, w, dout, stride, padding),
+        conv.conv2d_backward_loops(x, w, dout, stride, padding),
+        strict=True,
+    ):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    dx, dw, db = backward(saved, xp_shape, w, dout, stride, padding, need_dx=False)
+    assert dx is None
+
+
+def test_conv2d_picks_the_band_path_for_narrow_inputs():
+    assert conv.band_pays(28, 5)  # the book's digits
+    assert not conv.band_pays(224, 3)
+
+
+def test_im2col_columns_run_over_the_batch_innermost(rng):
+    x = rng.standard_normal((3, 2, 5, 4))
+    cols = conv.im2col(x, 2, 3, 1)  # (C*KH*KW, H_out*W_out*N) = (12, 4*2*3)
+    h_out, w_out = 4, 2
+    for c, m, k, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
+        assert cols[(c * 2 + m) * 3 + k, (i * w_out + j) * 3 + n] == x[n, c, i + m, j + k]
+    assert cols.shape == (12, h_out * w_out * 3)

@@ -192,36 +192,42 @@ def conv2d_backward_loops(x, w, dout, stride: int = 1, padding: int = 0):
 
 
 def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """Unroll every receptive field into a column: ``(N, C, Hp, Wp) -> (C*KH*KW, N*H_out*W_out)``.
+    """Unroll every receptive field into a column: ``(N, C, Hp, Wp) -> (C*KH*KW, H_out*W_out*N)``.
 
-    Row ``(c, m, n)`` of the result holds, for every output position, the input value that
-    kernel tap ``(m, n)`` of channel ``c`` sees there.  It is filled one tap at a time — a
-    loop over the KH*KW taps, never over images or pixels — and makes the convolution a
-    single matrix product.
+    Row ``(c, m, k)`` of the result holds, for every output position ``(i, j)`` of every
+    image, the input value that kernel tap ``(m, k)`` of channel ``c`` sees there:
+    ``cols[(c, m, k), (i, j, n)] = xp[n, c, i*stride + m, j*stride + k]``.  The columns
+    run over the batch innermost, so each row is copied from the input in long contiguous
+    runs; the whole matrix is one copy of a sliding-window view, with no Python loop.
+    It makes the convolution a single matrix product.
     """
     n_batch, c_in, hp, wp = xp.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
-    cols = np.empty((c_in, kh, kw, n_batch, h_out, w_out))
-    for m in range(kh):
-        for n in range(kw):
-            plane = xp[:, :, m : m + stride * h_out : stride, n : n + stride * w_out : stride]
-            cols[:, m, n] = plane.transpose(1, 0, 2, 3)  # (N, C, ..) -> (C, N, ..)
-    return cols.reshape(c_in * kh * kw, n_batch * h_out * w_out)
+    xt = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (N, C, Hp, Wp) -> (C, Hp, Wp, N)
+    windows = sliding_window_view(xt, (kh, kw), axis=(1, 2))  # (C, i, j, N, KH, KW), a view
+    windows = windows[:, ::stride, ::stride]  # keep the strided positions: (C, H_out, W_out, ..)
+    cols = np.empty((c_in, kh, kw, h_out, w_out, n_batch))
+    cols[...] = windows.transpose(0, 4, 5, 1, 2, 3)  # the one copy
+    return cols.reshape(c_in * kh * kw, h_out * w_out * n_batch)
 
 
 def col2im(dcols: np.ndarray, xp_shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
     """The adjoint of :func:`im2col`: add every column entry back onto the input pixel it
-    was copied from.  ``(C*KH*KW, N*H_out*W_out) -> (N, C, Hp, Wp)``."""
+    was copied from.  ``(C*KH*KW, H_out*W_out*N) -> (N, C, Hp, Wp)``.
+
+    One addition per kernel tap (a loop over the KH*KW taps, never over pixels): tap
+    ``(m, k)`` adds its ``(H_out, W_out)`` plane, shifted by ``(m, k)``, onto the input.
+    """
     n_batch, c_in, hp, wp = xp_shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
-    dcols = dcols.reshape(c_in, kh, kw, n_batch, h_out, w_out)
-    dxp = np.zeros(xp_shape)
+    dcols = dcols.reshape(c_in, kh, kw, h_out, w_out, n_batch)
+    dxt = np.zeros((c_in, hp, wp, n_batch))  # the batch innermost, like the columns
     for m in range(kh):
-        for n in range(kw):
+        for k in range(kw):
             rows = slice(m, m + stride * h_out, stride)
-            cols = slice(n, n + stride * w_out, stride)
-            dxp[:, :, rows, cols] += dcols[:, m, n].transpose(1, 0, 2, 3)
-    return dxp
+            cols = slice(k, k + stride * w_out, stride)
+            dxt[:, rows, cols] += dcols[:, m, k]
+    return dxt.transpose(3, 0, 1, 2)  # (C, Hp, Wp, N) -> (N, C, Hp, Wp), a view
 
 
 def _few_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -251,9 +257,10 @@ def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
     h_out = (xp.shape[2] - kh) // stride + 1
     w_out = (xp.shape[3] - kw) // stride + 1
     cols = im2col(xp, kh, kw, stride)
-    out = _few_rows_matmul(w.reshape(f_out, -1), cols)  # (F, N*H_out*W_out)
+    out = _few_rows_matmul(w.reshape(f_out, -1), cols)  # (F, H_out*W_out*N)
     out += b[:, None]
-    return out.reshape(f_out, n_batch, h_out, w_out).transpose(1, 0, 2, 3), cols
+    out = out.reshape(f_out, h_out, w_out, n_batch)
+    return np.ascontiguousarray(out.transpose(3, 0, 1, 2)), cols  # (N, F, H_out, W_out)
 
 
 def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx: bool = True):
@@ -267,17 +274,116 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
 
     Returns ``(dx or None, dw, db)``.
     """
-    f_out = w.shape[0]
-    _, _, kh, kw = w.shape
-    dout_mat = dout.transpose(1, 0, 2, 3).reshape(f_out, -1)  # (F, N*H_out*W_out)
+    f_out, _, kh, kw = w.shape
+    # (N, F, H_out, W_out) -> (F, H_out, W_out, N): the column order of cols
+    dout_mat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(f_out, -1)
     # dw = dout_mat @ cols.T, computed as (cols @ dout_mat.T).T to reuse the few-rows trick
     dw = _few_rows_matmul(dout_mat, cols.T).reshape(w.shape)
     db = dout_mat.sum(axis=1)
     if not need_dx:
         return None, dw, db
     dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
-    hp, wp = xp_shape[2], xp_shape[3]
-    return dxp[:, :, padding : hp - padding, padding : wp - padding], dw, db
+    return _crop(dxp, padding), dw, db
+
+
+def _crop(xp: np.ndarray, padding: int) -> np.ndarray:
+    """Undo :func:`pad2d`: ``(N, C, H + 2p, W + 2p) -> (N, C, H, W)``."""
+    return xp[:, :, padding : xp.shape[2] - padding, padding : xp.shape[3] - padding]
+
+
+# ----------------------------------------------------------------------------------------
+# The same layer as matrix products with a band matrix: for narrow inputs (the book's
+# 28-pixel digits), where it is faster than im2col at any number of BLAS threads.
+#   The width direction of the convolution becomes a product with ``band_matrix(w)``;
+#   the height direction a loop over the KH kernel rows.
+# ----------------------------------------------------------------------------------------
+
+
+def band_pays(wp: int, kw: int) -> bool:
+    """Use the band matrix when the padded width ``wp`` is at most 8 kernel widths.
+
+    Of the ``wp`` columns a band row spans, only ``kw`` hold weights: the products spend
+    ``wp / kw`` times the arithmetic of im2col (5.6 for the book's CNN), but as three
+    large matrix products, with no 25-fold copy of the input to read and write.
+    """
+    return wp <= 8 * kw
+
+
+def row_windows(xp: np.ndarray, kh: int, stride: int) -> np.ndarray:
+    """Every output row's input rows side by side: ``(N, C, Hp, Wp) -> (N*H_out, C*KH*Wp)``.
+
+    Row ``(n, i)`` holds input rows ``i*stride ... i*stride + KH - 1`` of every channel:
+    ``rows[(n, i), (c, m, x)] = xp[n, c, i*stride + m, x]`` (a KH-fold copy of the input,
+    against im2col's KH*KW-fold).
+    """
+    n_batch, c_in, hp, wp = xp.shape
+    h_out = (hp - kh) // stride + 1
+    windows = sliding_window_view(xp, kh, axis=2)[:, :, ::stride]  # (N, C, H_out, Wp, KH)
+    return windows.transpose(0, 2, 1, 4, 3).reshape(n_batch * h_out, c_in * kh * wp)
+
+
+def band_matrix(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
+    """The width direction of a convolution as one matrix: ``(F*W_out, C*KH*Wp)`` with
+
+    ``T[(f, j), (c, m, x)] = w[f, c, m, x - j*stride]`` where ``0 <= x - j*stride < KW``,
+    else 0: output column ``j`` of filter ``f`` reads input columns ``j*stride ...
+    j*stride + KW - 1`` of every channel ``c`` and kernel row ``m``.  A band of KW
+    diagonals (a Toeplitz matrix, for stride 1).
+    """
+    f_out, c_in, kh, kw = w.shape
+    tap = np.arange(wp)[None, :] - stride * np.arange(w_out)[:, None]  # (W_out, Wp): x - j*s
+    inside = (tap >= 0) & (tap < kw)
+    band = w[..., np.where(inside, tap, 0)] * inside  # (F, C, KH, W_out, Wp)
+    return band.transpose(0, 3, 1, 2, 4).reshape(f_out * w_out, c_in * kh * wp)
+
+
+def conv2d_forward_band(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
+    """Forward pass as ``out_rows = row_windows(xp) @ band_matrix(w).T + b``.
+
+    ``xp: (N, C, Hp, Wp) -> out: (N, F, H_out, W_out)``; row ``(n, i)`` of the product is
+    output row ``i`` of every filter.  Returns ``(out, rows)``; backward reuses ``rows``.
+    """
+    n_batch, _, hp, wp = xp.shape
+    f_out, _, kh, kw = w.shape
+    h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    rows = row_windows(xp, kh, stride)  # (N*H_out, C*KH*Wp)
+    out_rows = rows @ band_matrix(w, w_out, wp, stride).T  # (N*H_out, F*W_out)
+    out = np.empty((n_batch, f_out, h_out, w_out))
+    np.add(out_rows.reshape(n_batch, h_out, f_out, w_out).transpose(0, 2, 1, 3), b[:, None, None],
+           out=out)  # fmt: skip
+    return out, rows
+
+
+def conv2d_backward_band(rows, xp_shape, w, dout, stride: int, padding: int, need_dx=True):
+    """Backward pass from the ``rows`` saved by :func:`conv2d_forward_band`.
+
+    With ``dout_rows[(n, i), (f, j)] = dout[n, f, i, j]`` and ``T = band_matrix(w)``:
+
+    * ``dT = dout_rows.T @ rows``, and ``dw[f, c, m, k]`` is the sum of ``dT`` along the
+      band diagonal that holds ``w[f, c, m, k]``: ``sum_j dT[(f, j), (c, m, j*stride + k)]``;
+    * ``db[f] = sum dout[:, f]``;
+    * ``dx_rows = dout_rows @ T`` holds, for output row ``i``, the gradient of input rows
+      ``i*stride + m`` (every ``m``): added in place, one kernel row at a time; then the
+      padding is cropped.
+
+    Returns ``(dx or None, dw, db)``.
+    """
+    n_batch, c_in, hp, wp = xp_shape
+    f_out, _, kh, kw = w.shape
+    _, _, h_out, w_out = dout.shape
+    dout_rows = dout.transpose(0, 2, 1, 3).reshape(n_batch * h_out, f_out * w_out)
+    d_band = (dout_rows.T @ rows).reshape(f_out, w_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
+    j, k = np.arange(w_out)[:, None], np.arange(kw)[None, :]
+    dw = d_band[..., j, j * stride + k].sum(axis=3)  # (F, C, KH, W_out, KW) -> (F, C, KH, KW)
+    db = dout.sum(axis=(0, 2, 3))
+    if not need_dx:
+        return None, dw, db
+    dx_rows = dout_rows @ band_matrix(w, w_out, wp, stride)  # (N*H_out, C*KH*Wp)
+    dx_rows = dx_rows.reshape(n_batch, h_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
+    dxp = np.zeros(xp_shape)
+    for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
+        dxp[:, :, m : m + stride * h_out : stride] += dx_rows[:, :, m]
+    return _crop(dxp, padding), dw, db
 
 
 def check_conv_args(stride, padding, who: str) -> tuple[int, int]:
