@@ -25,6 +25,7 @@ CHAPTERS = [
     "03_two_layer_network",
     "04_fully_connected_backprop",
     "05_conv_backprop",
+    "05b_bug_gallery",
     "06_putting_it_together",
 ]
 MAX_PAGE = 3 * 2**20

@@ -1,6 +1,8 @@
 """viz.heatmaps.gradient_diff: draws exactly the arrays it is given, outlines the true
 worst cell, and refuses arrays that cannot be compared."""
 
+import io
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -126,3 +128,12 @@ def test_not_finite_rows_where_the_rest_agree_outline_nothing():
     assert outlined(fig) is None
     assert panel(fig, "diff").get_xlabel() == "4 not finite; the rest agree"
     assert [t.get_text() for t in panel(fig, "diff").texts] == ["NaN"] * 4
+
+
+def test_jupyter_shows_it_as_a_transparent_png_at_its_own_size():
+    png = gradient_diff(*pair())._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = (int.from_bytes(png[16 + 4 * k : 20 + 4 * k], "big") for k in (0, 1))
+    assert (width, height) == (750, 300)
+    image = plt.imread(io.BytesIO(png))
+    assert image.shape == (300, 750, 4) and image[0, 0, 3] == 0  # a transparent corner

@@ -8,6 +8,8 @@ computes no gradient (``backprop_tour.gradcheck`` does that).
 
 from __future__ import annotations
 
+import io
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
@@ -32,6 +34,16 @@ _RC = {
     "axes.spines.top": True,
     "axes.spines.right": True,
 }
+
+
+class _Figure(Figure):
+    """A Figure that Jupyter shows as a PNG at its own size (750 x 300 px), with or
+    without pyplot; it is never registered with pyplot, so it is shown once."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi, facecolor=self.get_facecolor())
+        return buffer.getvalue()
 
 
 def _as_grid(a, what: str) -> np.ndarray:
@@ -134,7 +146,7 @@ def gradient_diff(
     named = None if worst is None else worst[2 - a.ndim :]  # in the arrays' own shape
 
     with mpl.rc_context(_RC):
-        fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+        fig = _Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
         fig.patch.set_alpha(0)  # transparent: the page's own background shows through
         axes = fig.subplots(1, 3 if show_inputs else 1, squeeze=False)[0]
         if show_inputs:
