@@ -13,7 +13,8 @@ process, BLAS capped at ``--blas-threads`` throughout:
 * one epoch with ``bt.fit``;
 * one epoch with a reader's plain loop: ``model.forward``, ``loss.forward``,
   ``model.backward(loss.backward())`` (input gradient included), then every parameter
-  updated in place, ``v = 0.5 v - lr g; p += v``;
+  updated in place, ``v = 0.5 v - lr g; p += v``; and the same loop with
+  ``need_dx=False`` (no input gradient, the work ``fit`` and PyTorch do);
 * the conv layer alone, fast path against the plain-loop reference.
 
 ``compare_torch.py`` runs this and ``bench_torch.py`` in alternating processes.
@@ -120,8 +121,13 @@ def fit_epoch_seconds(x, y, epochs: int, threads: int) -> float:
     return median_seconds(one_epoch, epochs)
 
 
-def plain_epoch_seconds(x, y, epochs: int) -> float:
-    """A reader's loop: forward, loss, backward, then the parameters updated in place."""
+def plain_epoch_seconds(x, y, epochs: int, need_dx: bool) -> float:
+    """A reader's loop: forward, loss, backward, then the parameters updated in place.
+
+    ``need_dx=True`` is ``model.backward(dout)`` as chapter 2 calls it: the gradient with
+    respect to the images is computed too (one more full convolution per batch, which
+    ``fit`` and PyTorch skip: nothing needs it).
+    """
     model, loss, _ = new_model()
     velocity = {key: np.zeros_like(p) for key, p in model.params.items()}
     rng = np.random.default_rng(1)
@@ -131,7 +137,7 @@ def plain_epoch_seconds(x, y, epochs: int) -> float:
         for i in range(0, len(x), BATCH):
             idx = order[i : i + BATCH]
             loss.forward(model.forward(x[idx]), y[idx])
-            model.backward(loss.backward())
+            model.backward(loss.backward(), need_dx=need_dx)
             grads = model.grads
             for key, p in model.params.items():
                 v = velocity[key]
@@ -173,10 +179,12 @@ def main() -> None:
         config = blas_config()
         layers = layer_table(x, y, epochs=2)
         fit_s = fit_epoch_seconds(x, y, args.epochs, args.blas_threads)
-        plain_s = plain_epoch_seconds(x, y, args.epochs)
+        plain_s = plain_epoch_seconds(x, y, args.epochs, need_dx=True)
+        plain_nodx_s = plain_epoch_seconds(x, y, args.epochs, need_dx=False)
         conv_fast, conv_loops = conv_alone(x)
     if args.json:
-        print(json.dumps({"config": config, "layers": layers, "fit": fit_s, "plain": plain_s}))
+        times = {"fit": fit_s, "plain": plain_s, "plain_nodx": plain_nodx_s}
+        print(json.dumps({"config": config, "layers": layers, **times}))
         return
 
     print(f"backprop_tour benchmark  (python {platform.python_version()}, {platform.machine()})")
@@ -188,7 +196,7 @@ def main() -> None:
     print(f"  one epoch, 4000 images, batch 32, float64, fit        : {fit_s:.3f} s  "
           f"(median of {args.epochs})")  # fmt: skip
     print(f"  one epoch, 4000 images, batch 32, float64, plain loop : {plain_s:.3f} s  "
-          f"(median of {args.epochs})")  # fmt: skip
+          f"(median of {args.epochs}; with need_dx=False: {plain_nodx_s:.3f} s)")  # fmt: skip
     print(
         f"  Conv2D(1,2,5) forward+backward, batch 32  : fast {conv_fast:.3f} ms, "
         f"plain loops {conv_loops:.1f} ms  ({conv_loops / conv_fast:.0f}x)"

@@ -69,6 +69,7 @@ def main() -> None:
         o1, o2, t = ours[1][-1], ours[2][-1], theirs[-1]
         print(
             f"round {r}: backprop_tour fit {o1['fit']:.3f} / {o2['fit']:.3f} s, plain loop "
+            f"{o1['plain_nodx']:.3f} / {o2['plain_nodx']:.3f} s, with image gradient "
             f"{o1['plain']:.3f} / {o2['plain']:.3f} s (1 / 2 BLAS threads);  "
             f"PyTorch {t['epoch']:.3f} s   (load average {os.getloadavg()[0]:.2f})",
             flush=True,
@@ -90,13 +91,17 @@ def main() -> None:
 
     torch_s = med([t["epoch"] for t in theirs])
     print(f"\none epoch (4000 images, batch 32, float64), median of {args.rounds} rounds:")
-    print(f"  PyTorch ({args.torch_threads} threads)      {torch_s:.3f} s")
-    for way in ("fit", "plain"):
+    print(f"  PyTorch ({args.torch_threads} threads){'':<60}{torch_s:.3f} s")
+    ways = {
+        "fit": "fit",
+        "plain_nodx": "plain loop, need_dx=False",
+        "plain": "plain loop, model.backward(dout) (image gradient too)",
+    }
+    for way, name in ways.items():
         for threads in (1, 2):
             s = med([run[way] for run in ours[threads]])
-            name = "fit" if way == "fit" else "plain loop"
             print(
-                f"  backprop_tour {name:<10} {threads} BLAS thread{'s' if threads > 1 else ' '}"
+                f"  backprop_tour {name:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
                 f"  {s:.3f} s = {s / torch_s:.2f}x PyTorch's time"
             )
 

@@ -29,7 +29,7 @@ The second half of the module holds the batched, multi-channel kernels used by
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ._checks import as_float_array, check_ndim, check_positive_int
 
@@ -318,8 +318,11 @@ def row_windows(xp: np.ndarray, kh: int, stride: int) -> np.ndarray:
     """
     n_batch, c_in, hp, wp = xp.shape
     h_out = (hp - kh) // stride + 1
-    windows = sliding_window_view(xp, kh, axis=2)[:, :, ::stride]  # (N, C, H_out, Wp, KH)
-    return windows.transpose(0, 2, 1, 4, 3).reshape(n_batch * h_out, c_in * kh * wp)
+    sn, sc, sh, sw = xp.strides
+    # A read-only view (N, H_out, C, KH, Wp) of xp: index i steps `stride` rows, m one row.
+    windows = as_strided(xp, (n_batch, h_out, c_in, kh, wp), (sn, stride * sh, sc, sh, sw),
+                         writeable=False)  # fmt: skip
+    return windows.reshape(n_batch * h_out, c_in * kh * wp)  # the one copy
 
 
 def band_matrix(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
@@ -341,21 +344,22 @@ def conv2d_forward_band(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: in
     """Forward pass as ``out_rows = row_windows(xp) @ band_matrix(w).T + b``.
 
     ``xp: (N, C, Hp, Wp) -> out: (N, F, H_out, W_out)``; row ``(n, i)`` of the product is
-    output row ``i`` of every filter.  Returns ``(out, rows)``; backward reuses ``rows``.
+    output row ``i`` of every filter.  Returns ``(out, (rows, band))`` for backward.
     """
     n_batch, _, hp, wp = xp.shape
     f_out, _, kh, kw = w.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     rows = row_windows(xp, kh, stride)  # (N*H_out, C*KH*Wp)
-    out_rows = rows @ band_matrix(w, w_out, wp, stride).T  # (N*H_out, F*W_out)
+    band = band_matrix(w, w_out, wp, stride)  # (F*W_out, C*KH*Wp)
+    out_rows = rows @ band.T  # (N*H_out, F*W_out)
     out = np.empty((n_batch, f_out, h_out, w_out))
     np.add(out_rows.reshape(n_batch, h_out, f_out, w_out).transpose(0, 2, 1, 3), b[:, None, None],
            out=out)  # fmt: skip
-    return out, rows
+    return out, (rows, band)
 
 
-def conv2d_backward_band(rows, xp_shape, w, dout, stride: int, padding: int, need_dx=True):
-    """Backward pass from the ``rows`` saved by :func:`conv2d_forward_band`.
+def conv2d_backward_band(saved, xp_shape, w, dout, stride: int, padding: int, need_dx=True):
+    """Backward pass from the ``(rows, band)`` saved by :func:`conv2d_forward_band`.
 
     With ``dout_rows[(n, i), (f, j)] = dout[n, f, i, j]`` and ``T = band_matrix(w)``:
 
@@ -368,6 +372,7 @@ def conv2d_backward_band(rows, xp_shape, w, dout, stride: int, padding: int, nee
 
     Returns ``(dx or None, dw, db)``.
     """
+    rows, band = saved
     n_batch, c_in, hp, wp = xp_shape
     f_out, _, kh, kw = w.shape
     _, _, h_out, w_out = dout.shape
@@ -378,7 +383,7 @@ def conv2d_backward_band(rows, xp_shape, w, dout, stride: int, padding: int, nee
     db = dout.sum(axis=(0, 2, 3))
     if not need_dx:
         return None, dw, db
-    dx_rows = dout_rows @ band_matrix(w, w_out, wp, stride)  # (N*H_out, C*KH*Wp)
+    dx_rows = dout_rows @ band  # (N*H_out, C*KH*Wp)
     dx_rows = dx_rows.reshape(n_batch, h_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
     dxp = np.zeros(xp_shape)
     for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
