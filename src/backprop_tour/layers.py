@@ -256,11 +256,14 @@ class MaxPool2D(Layer):
         # Windows that tile x exactly write every pixel of dx below; otherwise start at zero.
         tiled = k == s and h == k * h_out and w == k * w_out
         dx = np.empty(x.shape) if tiled else np.zeros(x.shape)
-        taken = np.zeros(out.shape, dtype=bool)  # windows whose maximum has been found
+        taken = None  # windows whose maximum has been found (none before the first tap)
         for t in range(k * k):  # taps in row-major order
             hit = self._tap(x, t, h_out, w_out) == out
-            np.greater(hit, taken, out=hit)  # hit and not taken: on a tie the first max wins
-            taken |= hit
+            if taken is None:
+                taken = hit.copy()
+            else:
+                np.greater(hit, taken, out=hit)  # hit and not taken: on a tie the first wins
+                taken |= hit
             if s >= k:  # windows don't overlap: one tap per input pixel
                 np.multiply(dout, hit, out=self._tap(dx, t, h_out, w_out))
             else:  # overlapping windows (stride < size): routes to one pixel add up

@@ -52,14 +52,15 @@ class SoftmaxCrossEntropy(Loss):
         who = self.name
         z = as_float_array(logits, who, "logits")
         check_ndim(z, 2, who, "(N, K)", "logits")
-        check_finite(z, who, "logits")
+        if not np.isfinite(z.sum()):  # one sum first; the full check names the bad entry
+            check_finite(z, who, "logits")
         y = np.asarray(labels)
         if y.ndim != 1 or y.shape[0] != z.shape[0]:
             raise ValueError(
                 f"{who}: expected labels of shape ({z.shape[0]},) — one integer class per "
                 f"row of logits {z.shape} — got shape {y.shape}"
             )
-        if not np.issubdtype(y.dtype, np.integer):
+        if y.dtype.kind not in "iu":  # not an integer dtype
             if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
                 raise ValueError(f"{who}: expected integer class labels, got {y.dtype} values")
             y = y.astype(np.int64)

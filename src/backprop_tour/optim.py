@@ -24,7 +24,7 @@ class SGD:
 
     def step(self) -> None:
         params, grads = self.model.params, self.model.grads
-        missing = sorted(set(params) - set(grads))
+        missing = [] if params.keys() == grads.keys() else sorted(set(params) - set(grads))
         if missing:
             raise ValueError(
                 f"SGD.step: no gradient for {missing}; call loss.backward() and "
