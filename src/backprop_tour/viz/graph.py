@@ -220,3 +220,32 @@ def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str
             )
         frames.append(Frame(edges(i), [f"op{i}"], note))
     return nodes, frames
+
+
+def fanout_figure(*, a: float, w: tuple[float, float], from_each: tuple[float, float],
+                  total: float, note: str = "") -> Figure:  # fmt: skip
+    """A value ``a`` that feeds two branches (``w[0] a`` and ``w[1] a``), the gradient each
+    branch sends back (``from_each``) and their sum (``total``) on the edge that brings
+    ``a`` in.  The numbers are the caller's, computed with the library."""
+    nodes = [
+        Node("in", (-2.4, 0), "z\u2081", "value"),
+        Node("s", (-0.6, 0), "\u03c3"),
+        Node("a", (1.4, 0), "a\u2081", "value"),
+        Node("m1", (3.6, 0.9), "\u00d7"),
+        Node("m2", (3.6, -0.9), "\u00d7"),
+        Node("w1", (3.6, 2.0), f"w\u2082 = {_fmt(w[0])}", "value"),
+        Node("w2", (3.6, -2.0), f"w\u2083 = {_fmt(w[1])}", "value"),
+        Node("l1", (5.8, 0.9), "\u2192 \u2113\u2082", "value"),
+        Node("l2", (5.8, -0.9), "\u2192 \u2113\u2083", "value"),
+    ]
+    edges = [
+        Edge("in", "s"),
+        Edge("s", "a", f"{_fmt(a)}", f"{_fmt(total)} (sum)"),
+        Edge("a", "m1", "", _fmt(from_each[0])),
+        Edge("a", "m2", "", _fmt(from_each[1])),
+        Edge("w1", "m1"),
+        Edge("w2", "m2"),
+        Edge("m1", "l1"),
+        Edge("m2", "l2"),
+    ]
+    return graph_figure(nodes, edges, highlight=["a"], note=note, height=3.2)
