@@ -143,3 +143,52 @@ def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figur
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def image_row(images, titles, *, signed=(), height: float = 2.7) -> Figure:
+    """Images side by side.  Those whose index is in ``signed`` (gradients, weights) use
+    the diverging map centred on 0 with a shared symmetric range; the others grey ink."""
+    from .style import DIVERGING
+
+    images = [np.asarray(im) for im in images]
+    if len(titles) != len(images):
+        raise ValueError(f"image_row: expected {len(images)} titles, got {len(titles)}")
+    lim = max((np.abs(images[i]).max() for i in signed), default=1.0) or 1.0
+    fig, axes = plt.subplots(1, len(images), figsize=(FULL_WIDTH, height), dpi=DPI)
+    axes = np.atleast_1d(axes)
+    for i, (ax, im, title) in enumerate(zip(axes, images, titles, strict=True)):
+        if i in signed:
+            ax.imshow(im, cmap=DIVERGING, vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(im, cmap="gray_r")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def digit_prediction(image, label, probs, onehot, grad_row) -> Figure:
+    """One digit, its softmax probabilities against the one-hot label, and ``p - y``."""
+    fig, (ax0, ax1, ax2) = plt.subplots(
+        1, 3, figsize=(FULL_WIDTH, 2.8), dpi=DPI, gridspec_kw={"width_ratios": [1, 2, 2]}
+    )
+    ax0.imshow(image, cmap="gray_r")
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+    ax0.grid(False)
+    ax0.set_title(f"label {label}")
+    k = np.arange(len(probs))
+    ax1.bar(k, probs, color=PALETTE["blue"], label="p")
+    ax1.bar(k, onehot, color="none", edgecolor=PALETTE["vermillion"], lw=1.5, label="y")
+    ax1.set_xticks(k)
+    ax1.set_title("softmax p, one-hot y")
+    ax1.legend(loc="upper right")
+    colors = [PALETTE["green"] if v < 0 else PALETTE["orange"] for v in grad_row]
+    ax2.bar(k, grad_row, color=colors)
+    ax2.set_xticks(k)
+    ax2.set_ylim(-1, 0.3)
+    ax2.set_title("p - y")
+    fig.tight_layout()
+    return fig
