@@ -7,10 +7,11 @@ widgets or HTML; they never compute a gradient and never call ``plt.show()``.
 * :func:`animate` — a matplotlib animation as a self-contained JavaScript player;
 * :mod:`charts` — curves, bars, descent paths, decision maps;
 * :mod:`graph` — computational graphs, values forward and gradients backward;
+* :mod:`grids` — small matrices as grids of numbers, windows sliding over them;
 * :func:`gradient_diff` — where a backward pass and central differences disagree.
 """
 
-from . import charts, graph
+from . import charts, graph, grids
 from .animation import animate
 from .heatmaps import gradient_diff as gradient_diff  # re-exported
 from .sliders import slider
@@ -25,5 +26,6 @@ __all__ = [
     "animate",
     "charts",
     "graph",
+    "grids",
     "gradient_diff",
 ]
