@@ -7,20 +7,19 @@ gradient, none calls ``plt.show()``.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .style import DPI, FULL_WIDTH, PALETTE
+from .style import DPI, FULL_WIDTH, PALETTE, subplots
 
 
 def _pair(height: float = 3.0):
-    return plt.subplots(1, 2, figsize=(FULL_WIDTH, height), dpi=DPI)
+    return subplots(1, 2, figsize=(FULL_WIDTH, height), dpi=DPI)
 
 
 def bars(names, sizes, *, ylabel: str, title: str) -> Figure:
     """One bar per name, its size written on top (chapter 0: values per layer)."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.2), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH, 3.2), dpi=DPI)
     ax.bar(range(len(sizes)), sizes, color=PALETTE["blue"])
     ax.set_xticks(range(len(sizes)), names, rotation=30, ha="right")
     ax.set_ylabel(ylabel)
@@ -95,7 +94,7 @@ def descent_animation(w_grid, cost_grid, path, costs, slopes, *, alt: str, inter
     """Gradient descent step by step: the path so far and the tangent at the last point."""
     from .animation import animate
 
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.4), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH, 3.4), dpi=DPI)
     ax.plot(w_grid, cost_grid, color=PALETTE["blue"], label="cost $J(w_2)$")
     (trail,) = ax.plot([], [], "o-", color=PALETTE["orange"], ms=5, label="descent path")
     (tangent,) = ax.plot([], [], "--", color=PALETTE["vermillion"], lw=1.2, label="tangent")
@@ -118,7 +117,7 @@ def descent_animation(w_grid, cost_grid, path, costs, slopes, *, alt: str, inter
 
 def curve(values, *, xlabel: str, ylabel: str, title: str, logy: bool = False) -> Figure:
     """One series against its index (a training curve)."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.0), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH, 3.0), dpi=DPI)
     ax.plot(values, color=PALETTE["blue"])
     if logy:
         ax.set_yscale("log")
@@ -131,7 +130,7 @@ def curve(values, *, xlabel: str, ylabel: str, title: str, logy: bool = False) -
 
 def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figure:
     """A network's output over the plane, its 0.5 contour, and the labelled points."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
     ax.contourf(grid_x, grid_y, values, levels=np.linspace(0, 1, 11), cmap="PuOr", alpha=0.6)
     ax.contour(grid_x, grid_y, values, levels=[0.5], colors=PALETTE["black"])
     inside = labels > 0.5
@@ -154,7 +153,7 @@ def image_row(images, titles, *, signed=(), height: float = 2.7) -> Figure:
     if len(titles) != len(images):
         raise ValueError(f"image_row: expected {len(images)} titles, got {len(titles)}")
     lim = max((np.abs(images[i]).max() for i in signed), default=1.0) or 1.0
-    fig, axes = plt.subplots(1, len(images), figsize=(FULL_WIDTH, height), dpi=DPI)
+    fig, axes = subplots(1, len(images), figsize=(FULL_WIDTH, height), dpi=DPI)
     axes = np.atleast_1d(axes)
     for i, (ax, im, title) in enumerate(zip(axes, images, titles, strict=True)):
         if i in signed:
@@ -171,7 +170,7 @@ def image_row(images, titles, *, signed=(), height: float = 2.7) -> Figure:
 
 def digit_prediction(image, label, probs, onehot, grad_row) -> Figure:
     """One digit, its softmax probabilities against the one-hot label, and ``p - y``."""
-    fig, (ax0, ax1, ax2) = plt.subplots(
+    fig, (ax0, ax1, ax2) = subplots(
         1, 3, figsize=(FULL_WIDTH, 2.8), dpi=DPI, gridspec_kw={"width_ratios": [1, 2, 2]}
     )
     ax0.imshow(image, cmap="gray_r")
@@ -190,5 +189,134 @@ def digit_prediction(image, label, probs, onehot, grad_row) -> Figure:
     ax2.set_xticks(k)
     ax2.set_ylim(-1, 0.3)
     ax2.set_title("p - y")
+    fig.tight_layout()
+    return fig
+
+
+def descent_paths_2d(grid_x, grid_y, values, paths: dict, *, title: str) -> Figure:
+    """Contours of a function of two weights and optimiser paths over them."""
+    fig, ax = subplots(figsize=(FULL_WIDTH, 3.4), dpi=DPI)
+    ax.contour(grid_x, grid_y, values, levels=12, colors=PALETTE["black"], linewidths=0.5,
+               alpha=0.5)  # fmt: skip
+    colors = [PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"]]
+    for (name, path), color in zip(paths.items(), colors, strict=False):
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1.5, color=color, label=name)
+    ax.plot([0], [0], "*", ms=12, color=PALETTE["black"], label="minimum")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(batch_loss, train_acc, test_acc) -> Figure:
+    """Loss per mini-batch with its running mean (left); accuracy per epoch (right)."""
+    batch_loss = np.asarray(batch_loss)
+    epochs = len(train_acc)
+    per_epoch = len(batch_loss) // epochs
+    running = np.convolve(batch_loss, np.ones(per_epoch) / per_epoch, mode="valid")
+    steps = np.arange(len(batch_loss))
+    fig, (ax1, ax2) = _pair(3.2)
+    ax1.plot(steps, batch_loss, color=PALETTE["sky"], lw=0.6, label="batch")
+    ax1.plot(steps[per_epoch - 1 :], running, color=PALETTE["blue"], lw=2, label="running mean")
+    ax1.set_yscale("log")
+    ax1.set_xlabel("mini-batch")
+    ax1.set_ylabel("cross-entropy")
+    ax1.legend(loc="lower left")
+    e = np.arange(1, epochs + 1)
+    ax2.plot(e, train_acc, "o-", color=PALETTE["orange"], label="train (during epoch)")
+    ax2.plot(e, test_acc, "s-", color=PALETTE["green"], label="test (after epoch)")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.set_ylim(0.8, 1.0)
+    ax2.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def filters_and_maps(digit, filters, maps, *, title: str, lim: float) -> Figure:
+    """A digit, each filter (diverging colours, shared range ``lim``) and its pooled map."""
+    from .style import DIVERGING
+
+    n = len(filters)
+    fig, axes = subplots(1, 1 + 2 * n, figsize=(FULL_WIDTH, 2.3), dpi=DPI)
+    axes[0].imshow(digit, cmap="gray_r")
+    axes[0].set_title("test digit", fontsize=10)
+    for f in range(n):
+        axes[1 + f].imshow(filters[f], cmap=DIVERGING, vmin=-lim, vmax=lim)
+        axes[1 + f].set_title(f"filter {f}", fontsize=10)
+        axes[1 + n + f].imshow(maps[f], cmap="viridis")
+        axes[1 + n + f].set_title(f"pooled map {f}", fontsize=10)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def feature_stages(digit, label, stages: list[tuple[str, np.ndarray]]) -> Figure:
+    """One row per filter: the input, then each stage's map for that filter."""
+    n_filters = stages[0][1].shape[0]
+    fig, axes = subplots(n_filters, 1 + len(stages), figsize=(FULL_WIDTH, 3.8), dpi=DPI)
+    for f in range(n_filters):
+        axes[f, 0].imshow(digit, cmap="gray_r")
+        axes[f, 0].set_title(f"input (label {label})" if f == 0 else "", fontsize=10)
+        for k, (name, maps) in enumerate(stages):
+            axes[f, k + 1].imshow(maps[f], cmap="viridis")
+            h, w = maps[f].shape
+            axes[f, k + 1].set_title(f"filter {f}: {name} {h}x{w}", fontsize=9.5)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def confusion(matrix) -> Figure:
+    """A confusion matrix (rows: true class, columns: predicted), counts written in."""
+    matrix = np.asarray(matrix)
+    fig, ax = subplots(figsize=(FULL_WIDTH * 0.66, FULL_WIDTH * 0.6), dpi=DPI)
+    ax.imshow(matrix, cmap="Blues")
+    for t in range(matrix.shape[0]):
+        for p in range(matrix.shape[1]):
+            if matrix[t, p]:
+                dark = matrix[t, p] > matrix.max() / 2
+                ax.text(p, t, matrix[t, p], ha="center", va="center", fontsize=9,
+                        color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.grid(False)
+    fig.tight_layout()
+    return fig
+
+
+def mistake(image, true: int, predicted: int, probs) -> Figure:
+    """A misclassified digit and the network's probabilities (true class green,
+    predicted class vermillion)."""
+    fig, (ax0, ax1) = subplots(
+        1, 2, figsize=(FULL_WIDTH, 2.8), dpi=DPI, gridspec_kw={"width_ratios": [1, 2]}
+    )
+    ax0.imshow(image, cmap="gray_r")
+    ax0.set_xticks([])
+    ax0.set_yticks([])
+    ax0.grid(False)
+    ax0.set_title(f"true {true}, predicted {predicted}")
+    colors = [
+        PALETTE["green"] if k == true else PALETTE["vermillion"] if k == predicted
+        else PALETTE["sky"]
+        for k in range(len(probs))
+    ]  # fmt: skip
+    ax1.bar(range(len(probs)), probs, color=colors)
+    ax1.set_xticks(range(len(probs)))
+    ax1.set_ylim(0, 1)
+    ax1.set_title("softmax probabilities")
     fig.tight_layout()
     return fig

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
 from .animation import animate
-from .style import DPI, FULL_WIDTH, PALETTE
+from .style import DPI, FULL_WIDTH, PALETTE, subplots
 
 
 @dataclass
@@ -52,6 +52,10 @@ class Frame:
 STEP = 2.5  # horizontal distance between the nodes of a chain
 
 
+def _box_half_width(text: str) -> float:
+    return 0.15 + 0.085 * len(text)
+
+
 def _fmt(v: float) -> str:
     return f"{v:.4g}".replace("-", "\u2212")
 
@@ -64,40 +68,74 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
     missing = ({e.src for e in edges} | {e.dst for e in edges}) - set(by_name)
     if missing:
         raise ValueError(f"draw_graph: edges name nodes that do not exist: {sorted(missing)}")
-    xs = [n.xy[0] for n in nodes]
     ys = [n.xy[1] for n in nodes]
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    half = [_box_half_width(n.text) if n.kind == "layer" else 0.35 for n in nodes]
+    left = min(n.xy[0] - h for n, h in zip(nodes, half, strict=True))
+    right = max(n.xy[0] + h for n, h in zip(nodes, half, strict=True))
+    ax.set_xlim(left - 0.25, right + 0.25)
     ax.set_ylim(min(ys) - 0.9, max(ys) + 0.4)
     ax.set_aspect("equal")
     radius = 0.28
+
+    def half_extent(node: Node, ux: float, uy: float) -> float:
+        """How far from a node's centre an arrow along (ux, uy) should stop."""
+        if node.kind == "op":
+            return radius + 0.04
+        if node.kind == "layer":
+            hw, hh = _box_half_width(node.text) + 0.05, 0.27
+            return min(hw / max(abs(ux), 1e-9), hh / max(abs(uy), 1e-9))
+        return 0.1 + 0.07 * len(node.text) * abs(ux) + 0.15 * abs(uy)
+
     for e in edges:
         (x0, y0), (x1, y1) = by_name[e.src].xy, by_name[e.dst].xy
+        length = max(np.hypot(x1 - x0, y1 - y0), 1e-9)
+        ux, uy = (x1 - x0) / length, (y1 - y0) / length
+        a = half_extent(by_name[e.src], ux, uy)
+        b = half_extent(by_name[e.dst], ux, uy)
         ax.annotate(
             "",
-            xy=(x1, y1),
-            xytext=(x0, y0),
+            xy=(x1 - b * ux, y1 - b * uy),
+            xytext=(x0 + a * ux, y0 + a * uy),
             arrowprops={
                 "arrowstyle": "-|>",
                 "color": PALETTE["black"],
                 "lw": 1.2,
-                "shrinkA": 13,
-                "shrinkB": 13,
+                "shrinkA": 0,
+                "shrinkB": 0,
             },
         )
-        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        # labels sit at the middle of the visible arrow, not between the centres
+        mx = (x0 + a * ux + x1 - b * ux) / 2
+        my = (y0 + a * uy + y1 - b * uy) / 2
         vertical = abs(x1 - x0) < 1e-9
         if vertical:  # a parameter or target fed from above: value right, gradient left
             if e.value:
                 ax.text(mx + 0.1, my, e.value, ha="left", va="center", fontsize=9.5)
             if e.grad:
-                ax.text(mx - 0.1, my, e.grad, ha="right", va="center", fontsize=9.5,
-                        color=PALETTE["vermillion"], fontweight="bold")  # fmt: skip
+                ax.text(
+                    mx - 0.1,
+                    my,
+                    e.grad,
+                    ha="right",
+                    va="center",
+                    fontsize=9.5,
+                    color=PALETTE["vermillion"],
+                    fontweight="bold",
+                )
         else:
             if e.value:
                 ax.text(mx, my + 0.12, e.value, ha="center", va="bottom", fontsize=9.5)
             if e.grad:
-                ax.text(mx, my - 0.12, e.grad, ha="center", va="top", fontsize=9.5,
-                        color=PALETTE["vermillion"], fontweight="bold")  # fmt: skip
+                ax.text(
+                    mx,
+                    my - 0.12,
+                    e.grad,
+                    ha="center",
+                    va="top",
+                    fontsize=9.5,
+                    color=PALETTE["vermillion"],
+                    fontweight="bold",
+                )
     for n in nodes:
         on = n.name in highlight
         edge = PALETTE["orange"] if on else PALETTE["black"]
@@ -107,39 +145,55 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
             ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor=edge, lw=lw))
             ax.text(x, y, n.text, ha="center", va="center", fontsize=13 if len(n.text) < 2 else 9)
         elif n.kind == "layer":
+            hw = _box_half_width(n.text)
             ax.add_patch(
                 FancyBboxPatch(
-                    (x - 0.42, y - 0.22),
-                    0.84,
+                    (x - hw, y - 0.22),
+                    2 * hw,
                     0.44,
                     boxstyle="round,pad=0.03",
                     facecolor="white",
                     edgecolor=edge,
                     lw=lw,
-                )  # fmt: skip
+                )
             )
             ax.text(x, y, n.text, ha="center", va="center", fontsize=10)
         else:
-            ax.text(x, y, n.text, ha="center", va="center", fontsize=12,
-                    fontweight="bold" if on else "normal")  # fmt: skip
+            ax.text(
+                x,
+                y,
+                n.text,
+                ha="center",
+                va="center",
+                fontsize=12,
+                fontweight="bold" if on else "normal",
+            )
     if note:
-        ax.text(sum(ax.get_xlim()) / 2, min(ys) - 0.8, note, ha="center", va="bottom",
-                fontsize=11, wrap=True)  # fmt: skip
+        ax.text(
+            sum(ax.get_xlim()) / 2,
+            min(ys) - 0.8,
+            note,
+            ha="center",
+            va="bottom",
+            fontsize=11,
+            wrap=True,
+        )
     return ax
 
 
 def graph_figure(nodes, edges, *, highlight=(), note: str = "", height: float = 2.3) -> Figure:
     """A figure of the full column width holding one graph."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
     draw_graph(ax, nodes, edges, highlight=highlight, note=note)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
     return fig
 
 
-def graph_animation(nodes, frames: list[Frame], *, alt: str, interval: int = 1800,
-                    height: float = 2.3):  # fmt: skip
+def graph_animation(
+    nodes, frames: list[Frame], *, alt: str, interval: int = 1800, height: float = 2.3
+):
     """The frames as a step-through player (pause it, or step with its arrows)."""
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH, height), dpi=DPI)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
 
     def update(i):
@@ -150,8 +204,9 @@ def graph_animation(nodes, frames: list[Frame], *, alt: str, interval: int = 180
     return animate(fig, update, len(frames), interval=interval, alt=alt)
 
 
-def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str],
-                 loss: str, target: str) -> tuple[list[Node], list[Frame]]:  # fmt: skip
+def chain_frames(
+    tr, *, values: list[str], ops: list[str], params: dict[int, str], loss: str, target: str
+) -> tuple[list[Node], list[Frame]]:
     """Nodes and frames of a chain of scalar layers from a :class:`Trace`.
 
     ``values[i]`` names the edge into layer ``i`` (``values[0]`` is the input) and the last
@@ -190,8 +245,11 @@ def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str
         srcs = ["in"] + [f"op{i}" for i in range(n)]
         dsts = [f"op{i}" for i in range(n)] + ["loss"]
         for i in range(n + 1):
-            out.append(Edge(srcs[i], dsts[i], f"{values[i]} = {_fmt(v(i))}",
-                            _fmt(g(i)) if shown(i) else ""))  # fmt: skip
+            out.append(
+                Edge(
+                    srcs[i], dsts[i], f"{values[i]} = {_fmt(v(i))}", _fmt(g(i)) if shown(i) else ""
+                )
+            )
         for i in params:
             pg = tr.param_grads[i]["W"].ravel()[0]
             out.append(Edge(f"p{i}", f"op{i}", "", _fmt(pg) if shown(i) else ""))
@@ -203,9 +261,7 @@ def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str
     frames.append(Frame(edges(n + 1), ["J"], "backward pass starts at the cost: dJ/dJ = 1"))
     up = g(n)
     frames.append(
-        Frame(
-            edges(n), ["loss"], f"{loss}: upstream 1 \u00d7 local dJ/d{values[n]} = {_fmt(up)}"
-        )  # fmt: skip
+        Frame(edges(n), ["loss"], f"{loss}: upstream 1 \u00d7 local dJ/d{values[n]} = {_fmt(up)}")
     )
     for i in reversed(range(n)):
         local = tr.locals_[i]
@@ -222,8 +278,14 @@ def chain_frames(tr, *, values: list[str], ops: list[str], params: dict[int, str
     return nodes, frames
 
 
-def fanout_figure(*, a: float, w: tuple[float, float], from_each: tuple[float, float],
-                  total: float, note: str = "") -> Figure:  # fmt: skip
+def fanout_figure(
+    *,
+    a: float,
+    w: tuple[float, float],
+    from_each: tuple[float, float],
+    total: float,
+    note: str = "",
+) -> Figure:
     """A value ``a`` that feeds two branches (``w[0] a`` and ``w[1] a``), the gradient each
     branch sends back (``from_each``) and their sum (``total``) on the edge that brings
     ``a`` in.  The numbers are the caller's, computed with the library."""
@@ -249,3 +311,30 @@ def fanout_figure(*, a: float, w: tuple[float, float], from_each: tuple[float, f
         Edge("m2", "l2"),
     ]
     return graph_figure(nodes, edges, highlight=["a"], note=note, height=3.2)
+
+
+def layer_chain_figure(names: list[str], shapes: list[tuple], *, per_row: int = 3) -> Figure:
+    """A network as a chain of layer boxes in rows, each arrow labelled with the shape of
+    the tensor it carries (``shapes[0]`` the input, ``shapes[i + 1]`` layer ``i``'s
+    output).  The caller takes the shapes from a real forward pass."""
+    if len(shapes) != len(names) + 1:
+        raise ValueError(
+            f"layer_chain_figure: expected {len(names) + 1} shapes for {len(names)} layers, "
+            f"got {len(shapes)}"
+        )
+    rows = -(-len(names) // per_row)
+    nodes = [Node("in", (0.3, 0), "x", "value")]
+    for i, name in enumerate(names):
+        r, c = divmod(i, per_row)
+        nodes.append(Node(f"l{i}", (3.3 * (c + 1), -1.1 * r), name, "layer"))
+    edges = []
+    prev = "in"
+    for i in range(len(names)):
+        shape = "(" + ", ".join(str(s) for s in shapes[i]) + ")"
+        edges.append(Edge(prev, f"l{i}", shape))
+        prev = f"l{i}"
+    last = nodes[-1].xy
+    nodes.append(Node("out", (last[0] + 2.2, last[1]), "J", "value"))
+    out_shape = "(" + ", ".join(str(s) for s in shapes[-1]) + ")" if shapes[-1] else "scalar"
+    edges.append(Edge(prev, "out", out_shape))
+    return graph_figure(nodes, edges, height=0.7 + 0.8 * rows)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .animation import animate
-from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE
+from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE, subplots
 
 
 @dataclass
@@ -58,7 +57,7 @@ def draw_grid(ax, panel: Panel) -> None:
 
 
 def _figure(n: int, height: float):
-    fig, axes = plt.subplots(1, n, figsize=(FULL_WIDTH, height), dpi=DPI)
+    fig, axes = subplots(1, n, figsize=(FULL_WIDTH, height), dpi=DPI)
     return fig, np.atleast_1d(axes)
 
 
@@ -94,7 +93,7 @@ def windows_over(shape: tuple[int, int], windows, *, title: str, pixel=None,
     """Outline ``windows`` ``(row, col, height, width)`` on a grid of ``shape`` (in padded
     coordinates); shade the real input when ``padding`` > 0 and mark ``pixel``."""
     h, w = shape
-    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.55, FULL_WIDTH * 0.55), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH * 0.55, FULL_WIDTH * 0.55), dpi=DPI)
     base = np.zeros(shape)
     base[padding : h - padding, padding : w - padding] = 1
     ax.imshow(base, cmap="Greys", vmin=0, vmax=4)
@@ -102,8 +101,14 @@ def windows_over(shape: tuple[int, int], windows, *, title: str, pixel=None,
     for k, (r, c, bh, bw) in enumerate(windows):
         inset = 0.05 + 0.05 * (k % 3)  # overlapping outlines stay visible
         ax.add_patch(
-            Rectangle((c - 0.5 + inset, r - 0.5 + inset), bw - 2 * inset, bh - 2 * inset,
-                      fill=False, lw=2.2, ec=colors[k % len(colors)])  # fmt: skip
+            Rectangle(
+                (c - 0.5 + inset, r - 0.5 + inset),
+                bw - 2 * inset,
+                bh - 2 * inset,
+                fill=False,
+                lw=2.2,
+                ec=colors[k % len(colors)],
+            )  # fmt: skip
         )
     if pixel is not None:
         ax.add_patch(Rectangle((pixel[1] - 0.5, pixel[0] - 0.5), 1, 1,

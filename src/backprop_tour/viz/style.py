@@ -10,8 +10,11 @@ are drawn for a white page only.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib as mpl
 from cycler import cycler
+from matplotlib.figure import Figure
 
 #: Width, in inches at ``DPI``, of a figure that fills the text column (750 px).
 FULL_WIDTH = 7.5
@@ -75,3 +78,22 @@ def use_style() -> None:
             "animation.embed_limit": 4.0,  # MB; animate() raises before this is reached
         }
     )
+
+
+class BookFigure(Figure):
+    """A Figure that pyplot does not track: returned as a cell's value, Jupyter shows it
+    exactly once (a pyplot figure would also be flushed by the inline backend, so it
+    would appear twice).  It draws itself as a PNG at its own dpi."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi, bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
+    """Like ``plt.subplots`` but returns a :class:`BookFigure` at the book's ``DPI``."""
+    fig = BookFigure(figsize=figsize or (FULL_WIDTH, 3.6), dpi=kwargs.pop("dpi", DPI))
+    gridspec_kw = kwargs.pop("gridspec_kw", None)
+    axes = fig.subplots(nrows, ncols, gridspec_kw=gridspec_kw, **kwargs)
+    return fig, axes
