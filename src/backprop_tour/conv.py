@@ -23,7 +23,11 @@ Each single-channel primitive comes twice: a ``*_loops`` version that spells the
 with Python loops, and a vectorised version; ``tests/test_conv.py`` holds them equal.
 
 The second half of the module holds the batched, multi-channel kernels used by
-:class:`backprop_tour.layers.Conv2D` (again a loop reference and a fast version).
+:class:`backprop_tour.layers.Conv2D`: a loop reference and two fast versions, each tested
+equal to it.  im2col turns the layer into products with a matrix of unrolled receptive
+fields; for narrow inputs such as the book's 28-pixel digits, a band matrix (the width
+direction of the convolution as one matrix) does it with three large matrix products
+(``band_pays`` decides).
 """
 
 from __future__ import annotations
