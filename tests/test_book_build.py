@@ -27,6 +27,8 @@ CHAPTERS = [
     "05_conv_backprop",
     "05b_bug_gallery",
     "06_putting_it_together",
+    "07_cheat_sheet",
+    "glossary",
 ]
 MAX_PAGE = 3 * 2**20
 MAX_BOOK = 30 * 2**20

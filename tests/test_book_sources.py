@@ -1,0 +1,86 @@
+"""The chapters' sources follow the book's teaching conventions (README: how a chapter
+teaches): every page in the table of contents, glossary terms defined and used, exercises
+graded by the library's grader, a recap and a sources note in every chapter."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+TERM = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
+CHAPTERS_WITH_EXERCISES = [
+    "01_cross_entropy",
+    "02_chain_rule",
+    "03_two_layer_network",
+    "04_fully_connected_backprop",
+    "05_conv_backprop",
+    "06_putting_it_together",
+]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for c in toc["chapters"]]
+
+
+def text_of(page: str) -> tuple[str, list[str]]:
+    """(all markdown, the code cells' sources) of a page, notebook or MyST markdown."""
+    path = ROOT / page
+    if (nb_path := path.with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        return md, [c.source for c in nb.cells if c.cell_type == "code"]
+    return path.with_suffix(".md").read_text(), []
+
+
+def glossary_terms() -> set[str]:
+    text = (BOOK / "glossary.md").read_text()
+    block = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    return {line.strip().lower() for line in block.splitlines() if line and not line[0].isspace()}
+
+
+def test_every_page_of_the_toc_is_known_to_the_build_checks():
+    from test_book_build import CHAPTERS
+
+    assert [Path(p).name for p in toc_pages()] == CHAPTERS
+
+
+def test_glossary_terms_are_defined_and_each_is_used_in_a_chapter():
+    terms = glossary_terms()
+    assert len(terms) >= 30
+    used = set()
+    for page in toc_pages():
+        md, _ = text_of(page)
+        found = {t.strip().lower() for t in TERM.findall(md)}
+        assert found <= terms, f"{page}: terms not in the glossary: {sorted(found - terms)}"
+        if not page.endswith("glossary"):
+            used |= found
+    assert not terms - used, f"glossary entries no chapter uses: {sorted(terms - used)}"
+
+
+@pytest.mark.parametrize("name", CHAPTERS_WITH_EXERCISES)
+def test_chapter_has_graded_exercises_a_recap_and_sources(name):
+    md, code = text_of(f"book/{name}")
+    exercises = re.findall(r"```\{admonition\} Exercise", md)
+    graded = [c for c in code if re.search(r'ex\.check\("\w+", (?!ex\.solution)', c)]
+    assert len(exercises) >= 3, f"{name}: {len(exercises)} exercises, expected >= 3"
+    assert len(graded) >= 2, f"{name}: {len(graded)} graded exercises, expected >= 2"
+    assert "```{admonition} Recap" in md, f"{name}: no Recap"
+    assert "## Sources" in md, f"{name}: no Sources note"
+
+
+def test_graded_exercises_name_real_exercises():
+    from backprop_tour import exercises
+
+    names = set(exercises.names())
+    for page in toc_pages():
+        _, code = text_of(page)
+        for cell in code:
+            for name in re.findall(r'ex\.check\("(\w+)"', cell):
+                assert name in names, f"{page}: no exercise {name!r}"
