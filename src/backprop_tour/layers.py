@@ -185,15 +185,15 @@ class Conv2D(Layer):
         xp = _conv.pad2d(x, p) if p else x
         # Two fast paths, both tested equal to the loops: a band matrix for narrow inputs,
         # im2col for the rest (see conv.band_pays).
-        band = _conv.band_pays(xp.shape[3], kw)
-        forward = _conv.conv2d_forward_band if band else _conv.conv2d_forward
+        use_band = _conv.band_pays(xp.shape[3], kw)
+        forward = _conv.conv2d_forward_band if use_band else _conv.conv2d_forward
         out, saved = forward(xp, self.params["W"], self.params["b"], self.stride)
-        return self._finish_forward(out, (band, saved, xp.shape))
+        return self._finish_forward(out, (use_band, saved, xp.shape))
 
     def backward(self, dout, *, need_dx: bool = True):
         dout = self._start_backward(dout)
-        band, saved, xp_shape = self._cache
-        backward = _conv.conv2d_backward_band if band else _conv.conv2d_backward
+        use_band, saved, xp_shape = self._cache
+        backward = _conv.conv2d_backward_band if use_band else _conv.conv2d_backward
         dx, dw, db = backward(
             saved, xp_shape, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
         )
