@@ -84,3 +84,14 @@ def test_graded_exercises_name_real_exercises():
         for cell in code:
             for name in re.findall(r'ex\.check\("(\w+)"', cell):
                 assert name in names, f"{page}: no exercise {name!r}"
+
+
+def test_code_lines_fit_the_column():
+    """At 1280 px the code column holds 78 characters of the theme's 14 px monospace;
+    `ruff format --line-length 78 book/*.ipynb` does most of the wrapping."""
+    long = []
+    for page in toc_pages():
+        _, code = text_of(page)
+        for cell in code:
+            long += [f"{page}: {line}" for line in cell.splitlines() if len(line) > 78]
+    assert not long, "code lines over 78 characters:\n" + "\n".join(long)
