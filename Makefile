@@ -7,10 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: help book test lab restore live outputs bench bench-torch lint unit nbval built browser assets clean
+.PHONY: help book pdf printed test lab restore live outputs bench bench-torch lint unit nbval built browser assets clean
 
 help:
 	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
+	@echo "make pdf      the whole book as one PDF, $(PDF)"
 	@echo "make test     lint, unit tests, notebooks (nbval), book build, browser tests"
 	@echo "make lab      open your own copy of the chapters (lab/) in JupyterLab"
 	@echo "make restore CHAPTER=02_chain_rule   put back the book's version of a chapter in lab/"
@@ -43,13 +44,31 @@ book: $(STAMP) assets
 	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going || exit 1; \
 	  echo "== book built in $$(( $$(date +%s) - start )) s: $$(du -sh $(HTML) | cut -f1) in $(HTML)"
 
+# The whole book as one PDF, offline: a single-page build in print mode (sliders as their
+# default frame, animations as strips of key frames), printed by the tests' Chromium.
+PDF := _build/pdf/backprop-tour.pdf
+
+pdf: $(STAMP) assets
+	@echo "== the book as one PDF: $(PDF)"
+	@rm -rf _build/print
+	@config=_config.yml; if [ ! -f _assets/READY ]; then config=_build/_config_cdn.yml; fi; \
+	  BACKPROP_TOUR_PRINT=1 $(BIN)/jupyter-book build . --builder singlehtml --config $$config \
+	    --path-output _build/print -W -n --keep-going >_build/print.log 2>&1 \
+	    || { tail -40 _build/print.log; exit 1; }
+	$(BIN)/python tools/print_pdf.py _build/print/_build/singlehtml $(PDF)
+
+printed: pdf
+	@echo "== checks of the PDF: every chapter, page numbers, bookmarks"
+	$(BIN)/python -m pytest tests/test_pdf.py -q -p no:cacheprovider
+
 lint: $(STAMP)
 	@echo "== ruff"
 	$(BIN)/ruff check src tests benchmarks tools
 
 unit: $(STAMP)
 	@echo "== unit tests"
-	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_book_build.py -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_book_build.py \
+	  --ignore=tests/test_pdf.py -q -p no:cacheprovider
 
 # Every chapter executed and its checked cells compared with the stored outputs -- twice:
 # with this machine's BLAS kernels, then with the oldest x86-64 set (Prescott), which any
@@ -82,7 +101,7 @@ live: $(STAMP)
 	@echo "== the chapters live in JupyterLab (Chromium): every cell runs, every slider redraws"
 	$(BIN)/python -m pytest tests/browser/test_live_lab.py -q -p no:cacheprovider
 
-STAGES := lint unit nbval book built browser live
+STAGES := lint unit nbval book built browser printed live
 
 test: $(STAMP)
 	@times=""; for stage in $(STAGES); do \

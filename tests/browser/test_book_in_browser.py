@@ -22,12 +22,10 @@ BOOK_BUDGET_MB = 30.0
 
 # Console messages that are not the book's fault, each with the reason it is tolerated.
 ALLOWED_CONSOLE_ERRORS = [
-    # sphinx-thebe 0.3.1, which jupyter-book 1.x always loads, writes its inline config
-    # script twice on every page; the second `const THEBE_JS_URL` throws.  Thebe itself is
-    # off (no launch buttons in _config.yml), so nothing on the page uses it.
-    "Identifier 'THEBE_JS_URL' has already been declared",
     # pydata-sphinx-theme logs this with console.error on a first visit, when the browser
     # has no stored light/dark preference yet; it then picks "auto", as intended.
+    # (sphinx-thebe's duplicate config script, once allowed here, is now dropped from every
+    # page by _ext/bt_book.py.)
     "Got invalid theme mode: . Resetting to auto.",
 ]
 

@@ -32,7 +32,7 @@ MEASURE_JS = """() => {
                 overflow: p.scrollWidth - p.clientWidth}));
   const images = [...main.querySelectorAll('img')].filter(i => i.offsetParent !== null)
     .map(i => ({src: (i.getAttribute('src') || '').slice(0, 40), alt: i.getAttribute('alt'),
-                shown: i.getBoundingClientRect().width, natural: i.naturalWidth,
+                shown: i.width, natural: i.naturalWidth,
                 column: i.closest('article, main').getBoundingClientRect().width}));
   return {formulas, code, images,
           pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
@@ -103,6 +103,14 @@ def test_page_reads_well(themed_page, book_url, doc):
         if desktop:
             enough = img["shown"] >= min(MIN_FIGURE_PX, img["column"] - 2)
             assert enough, f"{doc}: figure shown only {img['shown']:.0f} px wide: {img}"
+
+    if not desktop:  # the navigation drawer opens from the visible button
+        page.get_by_role("button", name="Toggle primary sidebar").click()
+        page.wait_for_function(
+            "document.querySelector('#pst-primary-sidebar-modal').open", timeout=5000
+        )
+        links = page.locator("#pst-primary-sidebar-modal a.reference")
+        assert links.count() >= 8, f"{doc}: the phone navigation drawer lists no chapters"
 
     errors = [e for e in page.errors if not any(a in e for a in ALLOWED_CONSOLE_ERRORS)]
     assert not errors, f"console errors on {doc}: {errors}"

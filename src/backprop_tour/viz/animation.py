@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 
 import matplotlib as mpl
@@ -37,6 +38,39 @@ def _offline_player(player: str) -> str:
 _FRAME = re.compile(r'frames\[\d+\] = "data:image')
 
 
+def _key_frames(n: int, count: int = 4) -> list[int]:
+    """``count`` frames spread evenly from the first to the last."""
+    if n <= count:
+        return list(range(n))
+    return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
+
+
+def _print_strip(fig, update, frames, alt: str) -> HTML:
+    """The printed book's version of an animation: a few key frames, one under another."""
+    import base64
+    import io
+
+    frames = list(range(frames)) if isinstance(frames, int) else list(frames)
+    n_frames = len(frames)
+    pictures = []
+    for k in _key_frames(n_frames):
+        update(frames[k])
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        label = html.escape(f"{alt} (frame {k + 1} of {n_frames})", quote=True)
+        pictures.append(f'<img src="data:image/png;base64,{data}" alt="{label}">')
+    plt.close(fig)
+    note = (
+        f"Key frames {', '.join(str(k + 1) for k in _key_frames(n_frames))} of {n_frames}; "
+        "the web version plays the animation."
+    )
+    return HTML(
+        f'<figure class="bt-print-strip">{"".join(pictures)}'
+        f"<figcaption><em>{html.escape(note)}</em></figcaption></figure>"
+    )
+
+
 def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float = 2.0) -> HTML:
     """Turn ``update(i)`` over ``frames`` into an HTML player; closes ``fig``.
 
@@ -47,6 +81,8 @@ def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float
     network: its icon font link is replaced by Unicode symbols.
     """
     n_frames = frames if isinstance(frames, int) else len(list(frames))
+    if os.environ.get("BACKPROP_TOUR_PRINT", "") not in ("", "0", "false", "False"):
+        return _print_strip(fig, update, frames, alt)
     anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
     player = _offline_player(anim.to_jshtml(default_mode="once"))
     plt.close(fig)

@@ -93,7 +93,7 @@ def windows_over(shape: tuple[int, int], windows, *, title: str, pixel=None,
     """Outline ``windows`` ``(row, col, height, width)`` on a grid of ``shape`` (in padded
     coordinates); shade the real input when ``padding`` > 0 and mark ``pixel``."""
     h, w = shape
-    fig, ax = subplots(figsize=(FULL_WIDTH * 0.55, FULL_WIDTH * 0.55), dpi=DPI)
+    fig, ax = subplots(figsize=(FULL_WIDTH * 0.66, FULL_WIDTH * 0.66), dpi=DPI)
     base = np.zeros(shape)
     base[padding : h - padding, padding : w - padding] = 1
     ax.imshow(base, cmap="Greys", vmin=0, vmax=4)

@@ -7,6 +7,8 @@ the slider's index is linked to the stack's ``selected_index`` in the browser
 (``jslink``): moving the slider in the HTML page switches frames with no Python at all.
 Under test (``BACKPROP_TOUR_SELFTEST=1``) the callback is also run at the first, the
 default and the last value, so a slider that breaks at an end fails the test run.
+For print (``BACKPROP_TOUR_PRINT=1``, ``make pdf``) the slider becomes its default frame
+and a line saying that the web version is interactive.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ def _img(png: str, alt: str) -> str:
     )
 
 
+def print_frame(png: str, alt: str, note: str):
+    """A frame for the printed book: the picture and a one-line note under it."""
+    from IPython.display import HTML
+
+    return HTML(
+        f'<figure class="bt-print-frame">{_img(png, alt)}'
+        f"<figcaption><em>{html.escape(note)}</em></figcaption></figure>"
+    )
+
+
 def _label(value, readout_format: str | None) -> str:
     return format(value, readout_format) if readout_format else str(value)
 
@@ -92,6 +104,13 @@ def slider(
         layout=widgets.Layout(width="95%"),
     )
     default_index = values.index(value)
+    if _is_on("BACKPROP_TOUR_PRINT"):
+        return print_frame(
+            _render(draw, value, STATIC_DPI),
+            alt.format(value=value),
+            f"{description} = {labels[default_index]}; in the web version a slider shows "
+            f"{len(values)} settings, from {labels[0]} to {labels[-1]}.",
+        )
     if _is_on("BACKPROP_TOUR_STATIC"):
         frames = [
             widgets.HTML(_img(_render(draw, v, STATIC_DPI), alt.format(value=v))) for v in values
