@@ -95,3 +95,27 @@ def test_animate_embeds_every_frame_or_raises():
         (line,) = ax.plot([0, 1], [0, 0])
         with pytest.raises(ValueError, match=r"only \d+ of 30 frames were embedded"):
             animate(fig, lambda i: line.set_ydata([0, i]), 30, alt="x")
+
+
+def test_print_mode_slider_is_its_default_frame_with_a_note(monkeypatch):
+    monkeypatch.setenv("BACKPROP_TOUR_PRINT", "1")
+    shown = slider(draw_line, [0.5, 1.0, 2.0], description="slope", alt="slope {value}")
+    html = shown.data
+    assert html.count("<img") == 1 and 'alt="slope 1.0"' in html
+    assert "web version a slider shows 3 settings, from 0.5 to 2.0" in html
+
+
+def test_print_mode_animation_is_a_strip_of_key_frames(monkeypatch):
+    monkeypatch.setenv("BACKPROP_TOUR_PRINT", "1")
+    fig, ax = plt.subplots(figsize=(2, 2))
+    (line,) = ax.plot([], [])
+    seen = []
+
+    def update(i):
+        seen.append(i)
+        line.set_data([0, 1], [0, i])
+        return (line,)
+
+    html = animate(fig, update, 10, alt="a line").data
+    assert seen == [0, 3, 6, 9] and html.count("<img") == 4
+    assert "Key frames 1, 4, 7, 10 of 10" in html and "(frame 10 of 10)" in html
