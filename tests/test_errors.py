@@ -183,3 +183,13 @@ def test_optimizer_and_fit_arguments():
         )
     with pytest.raises(ValueError, match=r"Sequential: expected layers .* got 3 at position 1"):
         bt.Sequential(bt.ReLU(), 3)
+
+
+def test_a_subclass_is_named_as_itself_in_messages():
+    class DenseTransposed(bt.Dense):
+        pass
+
+    layer = DenseTransposed(3, 2)
+    assert repr(layer) == "DenseTransposed(3, 2)"
+    with pytest.raises(ValueError, match=r"DenseTransposed\(3, 2\): expected x of shape"):
+        layer.forward(np.zeros((4, 5)))

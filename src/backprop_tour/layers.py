@@ -94,7 +94,7 @@ class Dense(Layer):
         self.params["b"] = np.zeros(self.out_features)
 
     def __repr__(self) -> str:
-        return f"Dense({self.in_features}, {self.out_features})"
+        return f"{self.name}({self.in_features}, {self.out_features})"
 
     def forward(self, x):
         x = as_float_array(x, repr(self))
@@ -162,7 +162,7 @@ class Conv2D(Layer):
         kh, kw = self.kernel_size
         k = kh if kh == kw else self.kernel_size
         return (
-            f"Conv2D({self.in_channels}, {self.out_channels}, kernel_size={k}, "
+            f"{self.name}({self.in_channels}, {self.out_channels}, kernel_size={k}, "
             f"stride={self.stride}, padding={self.padding})"
         )
 
@@ -221,7 +221,7 @@ class MaxPool2D(Layer):
         )
 
     def __repr__(self) -> str:
-        return f"MaxPool2D(size={self.size}, stride={self.stride})"
+        return f"{self.name}(size={self.size}, stride={self.stride})"
 
     def forward(self, x):
         x = as_float_array(x, repr(self))
