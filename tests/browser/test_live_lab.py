@@ -52,11 +52,12 @@ def _free_port() -> int:
 
 
 def _expected_widgets(path: Path) -> tuple[int, int]:
-    """How many sliders and animations the chapter's code creates (one call per cell)."""
+    """How many sliders and animations the chapter's code creates (one call per cell:
+    `slider(...)`, and `animate(...)` or one of the viz helpers `*_animation(...)`)."""
     nb = nbformat.read(path, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     sliders = sum(bool(re.search(r"\bslider\(", s)) for s in code)
-    animations = sum(bool(re.search(r"\banimate\(", s)) for s in code)
+    animations = sum(bool(re.search(r"\b(animate|\w+_animation)\(", s)) for s in code)
     return sliders, animations
 
 
