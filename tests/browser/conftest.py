@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -90,3 +91,23 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+def guard(page, local_schemes: tuple[str, ...] = ("data:",)):
+    """Cut ``page`` off from everything but this machine and collect what goes wrong:
+    ``page.off_machine`` lists the requests that were aborted, ``page.console_errors``
+    the console errors and uncaught exceptions.  Returns the page."""
+    page.off_machine, page.console_errors = [], []
+
+    def route(r):
+        url = r.request.url
+        if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith(local_schemes):
+            r.continue_()
+        else:
+            page.off_machine.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("pageerror", lambda e: page.console_errors.append(f"uncaught: {e}"))
+    return page

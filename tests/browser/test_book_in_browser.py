@@ -9,12 +9,11 @@ _build/screenshots/ for a person to look at.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
 
-from conftest import HTML, ROOT
+from conftest import HTML, ROOT, guard
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 PAGE_BUDGET_MB = 3.0
@@ -40,21 +39,7 @@ def chapter_pages() -> list[str]:
 @pytest.fixture
 def page(browser, book_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.off_machine = []
-    page.console_errors = []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if host in ("127.0.0.1", "localhost") or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            page.off_machine.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("pageerror", lambda e: page.console_errors.append(f"uncaught: {e}"))
+    page = guard(context.new_page())
     yield page
     context.close()
 

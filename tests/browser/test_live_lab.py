@@ -22,12 +22,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, guard
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
@@ -129,20 +128,7 @@ def _tail(path: Path, n: int = 30) -> str:
 @pytest.fixture
 def lab_page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.off_machine = []
-
-    def route(r):
-        if urlparse(r.request.url).hostname in (
-            "127.0.0.1",
-            "localhost",
-        ) or r.request.url.startswith(("data:", "blob:")):
-            r.continue_()
-        else:
-            page.off_machine.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    page = guard(context.new_page(), local_schemes=("data:", "blob:"))
     page.set_default_timeout(30_000)
     yield page
     context.close()

@@ -7,12 +7,11 @@ the machine.  A full-page screenshot of each lands in _build/screenshots/ for re
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from test_book_in_browser import ALLOWED_CONSOLE_ERRORS, chapter_pages, open_chapter
 
-from conftest import ROOT
+from conftest import ROOT, guard
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 WIDTHS = {"desktop": 1280, "phone": 390}
@@ -47,20 +46,7 @@ def themed_page(browser, book_url, request):
     context.add_init_script(
         f"localStorage.setItem('mode', '{theme}'); localStorage.setItem('theme', '{theme}');"
     )
-    page = context.new_page()
-    page.errors, page.off_machine = [], []
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if host in ("127.0.0.1", "localhost") or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            page.off_machine.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
-    page.on("pageerror", lambda e: page.errors.append(f"uncaught: {e}"))
+    page = guard(context.new_page())
     page.width, page.theme = width, theme
     yield page
     context.close()
@@ -112,6 +98,6 @@ def test_page_reads_well(themed_page, book_url, doc):
         links = page.locator("#pst-primary-sidebar-modal a.reference")
         assert links.count() >= 8, f"{doc}: the phone navigation drawer lists no chapters"
 
-    errors = [e for e in page.errors if not any(a in e for a in ALLOWED_CONSOLE_ERRORS)]
+    errors = [e for e in page.console_errors if not any(a in e for a in ALLOWED_CONSOLE_ERRORS)]
     assert not errors, f"console errors on {doc}: {errors}"
     assert not page.off_machine, f"{doc} tried to reach the network: {page.off_machine}"

@@ -107,35 +107,19 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
         # labels sit at the middle of the visible arrow, not between the centres
         mx = (x0 + a * ux + x1 - b * ux) / 2
         my = (y0 + a * uy + y1 - b * uy) / 2
-        vertical = abs(x1 - x0) < 1e-9
-        if vertical:  # a parameter or target fed from above: value right, gradient left
-            if e.value:
-                ax.text(mx + 0.1, my, e.value, ha="left", va="center", fontsize=9.5)
-            if e.grad:
-                ax.text(
-                    mx - 0.1,
-                    my,
-                    e.grad,
-                    ha="right",
-                    va="center",
-                    fontsize=9.5,
-                    color=PALETTE["vermillion"],
-                    fontweight="bold",
-                )
-        else:
-            if e.value:
-                ax.text(mx, my + 0.12, e.value, ha="center", va="bottom", fontsize=9.5)
-            if e.grad:
-                ax.text(
-                    mx,
-                    my - 0.12,
-                    e.grad,
-                    ha="center",
-                    va="top",
-                    fontsize=9.5,
-                    color=PALETTE["vermillion"],
-                    fontweight="bold",
-                )
+        if abs(x1 - x0) < 1e-9:  # fed from above: value to the right, gradient to the left
+            value_at, grad_at = (mx + 0.1, my, "left", "center"), (mx - 0.1, my, "right", "center")
+        else:  # value above the arrow, gradient below
+            value_at, grad_at = (
+                (mx, my + 0.12, "center", "bottom"),
+                (mx, my - 0.12, "center", "top"),
+            )
+        for text, (tx, ty, ha, va), style in (
+            (e.value, value_at, {}),
+            (e.grad, grad_at, {"color": PALETTE["vermillion"], "fontweight": "bold"}),
+        ):
+            if text:
+                ax.text(tx, ty, text, ha=ha, va=va, fontsize=9.5, **style)
     for n in nodes:
         on = n.name in highlight
         edge = PALETTE["orange"] if on else PALETTE["black"]
