@@ -125,13 +125,7 @@ def test_primitive_errors_are_clear(fn):
         fn(np.ones((3, 3)), np.ones((2, 2)), "same")
 
 
-FAST_PATHS = {
-    "im2col": (conv.conv2d_forward, conv.conv2d_backward),
-    "band": (conv.conv2d_forward_band, conv.conv2d_backward_band),
-}
-
-
-@pytest.mark.parametrize("path", FAST_PATHS)
+@pytest.mark.parametrize("dx_path", ["band", "col2im"])
 @pytest.mark.parametrize(
     "shape, filters, kernel, stride, padding",
     [
@@ -140,30 +134,39 @@ FAST_PATHS = {
         ((2, 2, 8, 9), 3, (3, 3), 2, 0),
         ((1, 2, 6, 5), 1, (2, 3), 3, 2),
         ((2, 1, 5, 5), 2, (5, 5), 1, 2),
-        ((1, 1, 9, 40), 2, (3, 3), 1, 0),  # wider than 8 kernels: Conv2D takes im2col
+        ((1, 1, 9, 40), 2, (3, 3), 1, 0),  # wider than 8 kernels: Conv2D takes col2im
+        ((2, 1, 7, 7), 6, (3, 3), 2, 1),  # more than 4 filters: one matrix product
     ],
 )
-def test_both_fast_paths_equal_loops(path, shape, filters, kernel, stride, padding):
-    """Conv2D runs the band path on narrow inputs, im2col on wide ones; both equal the loops."""
-    forward, backward = FAST_PATHS[path]
+def test_fast_paths_equal_loops(monkeypatch, dx_path, shape, filters, kernel, stride, padding):
+    """im2col forward and weight gradient; the input gradient by the band matrix and by
+    col2im (Conv2D picks one with band_pays): all equal the loops."""
+    monkeypatch.setattr(conv, "band_pays", lambda wp, kw: dx_path == "band")
     rng = np.random.default_rng(sum(shape) + stride + padding)
     x = rng.standard_normal(shape)
     w, b = rng.standard_normal((filters, shape[1], *kernel)), rng.standard_normal(filters)
-    out, saved = forward(conv.pad2d(x, padding), w, b, stride)
+    xp = conv.pad2d(x, padding)
+    out, cols = conv.conv2d_forward(xp, w, b, stride)
     np.testing.assert_allclose(out, conv.conv2d_forward_loops(x, w, b, stride, padding), atol=1e-12)
     dout = rng.standard_normal(out.shape)
-    xp_shape = conv.pad2d(x, padding).shape
     for got, expected in zip(
-        backward(saved, xp_shape, w, dout, stride, padding),
+        conv.conv2d_backward(cols, xp.shape, w, dout, stride, padding),
         conv.conv2d_backward_loops(x, w, dout, stride, padding),
         strict=True,
     ):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    dx, dw, db = backward(saved, xp_shape, w, dout, stride, padding, need_dx=False)
+    dx, dw, db = conv.conv2d_backward(cols, xp.shape, w, dout, stride, padding, need_dx=False)
     assert dx is None
 
 
-def test_conv2d_picks_the_band_path_for_narrow_inputs():
+def test_band_matrix_by_hand():
+    w = np.arange(1.0, 4.0).reshape(1, 1, 1, 3)  # one kernel row: 1 2 3
+    band = conv.band_matrix(w, w_out=2, wp=5, stride=2)
+    # output column j reads input columns 2j, 2j+1, 2j+2
+    np.testing.assert_array_equal(band, [[1, 2, 3, 0, 0], [0, 0, 1, 2, 3]])
+
+
+def test_conv2d_uses_the_band_for_narrow_inputs_only():
     assert conv.band_pays(28, 5)  # the book's digits
     assert not conv.band_pays(224, 3)
 

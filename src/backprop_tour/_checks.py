@@ -1,12 +1,16 @@
 """Input validation shared by the library: every bad input becomes a ValueError that says
-who complained, what was expected and what was received."""
+who complained, what was expected and what was received.
+
+``who`` is a name, or the layer itself: it is formatted (``f"{who}"``, a layer's repr)
+only when an error is raised, so a check that passes costs no string formatting.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 
-def as_float_array(x, who: str, name: str = "x") -> np.ndarray:
+def as_float_array(x, who: object, name: str = "x") -> np.ndarray:
     """Return `x` as a float64 array; refuse anything that is not numeric."""
     if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, checked first
         return x
@@ -20,7 +24,7 @@ def as_float_array(x, who: str, name: str = "x") -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def check_ndim(x: np.ndarray, ndim: int, who: str, layout: str, name: str = "x") -> None:
+def check_ndim(x: np.ndarray, ndim: int, who: object, layout: str, name: str = "x") -> None:
     if x.ndim != ndim:
         raise ValueError(
             f"{who}: expected {name} with {ndim} dimensions {layout}, "
@@ -28,7 +32,7 @@ def check_ndim(x: np.ndarray, ndim: int, who: str, layout: str, name: str = "x")
         )
 
 
-def check_finite(x: np.ndarray, who: str, name: str) -> None:
+def check_finite(x: np.ndarray, who: object, name: str) -> None:
     if not np.all(np.isfinite(x)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(x))[0])
         raise ValueError(
@@ -37,7 +41,7 @@ def check_finite(x: np.ndarray, who: str, name: str) -> None:
         )
 
 
-def check_dout(dout, expected_shape: tuple, who: str) -> np.ndarray:
+def check_dout(dout, expected_shape: tuple, who: object) -> np.ndarray:
     dout = as_float_array(dout, who, "dout")
     if dout.shape != tuple(expected_shape):
         raise ValueError(
@@ -47,7 +51,7 @@ def check_dout(dout, expected_shape: tuple, who: str) -> np.ndarray:
     return dout
 
 
-def check_positive_int(value, who: str, name: str, minimum: int = 1) -> int:
+def check_positive_int(value, who: object, name: str, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{who}: expected {name} to be an integer >= {minimum}, got {value!r}")
     return int(value)

@@ -23,17 +23,17 @@ Each single-channel primitive comes twice: a ``*_loops`` version that spells the
 with Python loops, and a vectorised version; ``tests/test_conv.py`` holds them equal.
 
 The second half of the module holds the batched, multi-channel kernels used by
-:class:`backprop_tour.layers.Conv2D`: a loop reference and two fast versions, each tested
-equal to it.  im2col turns the layer into products with a matrix of unrolled receptive
-fields; for narrow inputs such as the book's 28-pixel digits, a band matrix (the width
-direction of the convolution as one matrix) does it with three large matrix products
-(``band_pays`` decides).
+:class:`backprop_tour.layers.Conv2D`: a loop reference and the fast versions, each tested
+equal to it.  im2col turns the forward pass and the weight gradient into products with a
+matrix of unrolled receptive fields; the input gradient of a narrow input such as the
+book's 28-pixel digits is one product with a band matrix (the width direction of the
+convolution as one matrix; ``band_pays`` decides), of a wide one the adjoint col2im.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._checks import as_float_array, check_ndim, check_positive_int
 
@@ -195,7 +195,7 @@ def conv2d_backward_loops(x, w, dout, stride: int = 1, padding: int = 0):
     return dx, dw, db
 
 
-def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+def im2col(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarray:
     """Unroll every receptive field into a column: ``(N, C, Hp, Wp) -> (C*KH*KW, H_out*W_out*N)``.
 
     Row ``(c, m, k)`` of the result holds, for every output position ``(i, j)`` of every
@@ -204,13 +204,17 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     run over the batch innermost, so each row is copied from the input in long contiguous
     runs; the whole matrix is one copy of a sliding-window view, with no Python loop.
     It makes the convolution a single matrix product.
+
+    ``out``: an array of the result's size to write into (a buffer reused from the last
+    batch of the same shape saves allocating, and faulting in, megabytes per batch).
     """
     n_batch, c_in, hp, wp = xp.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     xt = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (N, C, Hp, Wp) -> (C, Hp, Wp, N)
     windows = sliding_window_view(xt, (kh, kw), axis=(1, 2))  # (C, i, j, N, KH, KW), a view
     windows = windows[:, ::stride, ::stride]  # keep the strided positions: (C, H_out, W_out, ..)
-    cols = np.empty((c_in, kh, kw, h_out, w_out, n_batch))
+    shape = (c_in, kh, kw, h_out, w_out, n_batch)
+    cols = np.empty(shape) if out is None else out.reshape(shape)
     cols[...] = windows.transpose(0, 4, 5, 1, 2, 3)  # the one copy
     return cols.reshape(c_in * kh * kw, h_out * w_out * n_batch)
 
@@ -250,7 +254,7 @@ def _few_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
+def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int, cols=None):
     """Fast forward pass on an already padded input ``xp: (N, C, Hp, Wp)``.
 
     ``out = W_mat @ cols + b`` with ``W_mat = w.reshape(F, C*KH*KW)`` and
@@ -260,11 +264,13 @@ def conv2d_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
     f_out, _, kh, kw = w.shape
     h_out = (xp.shape[2] - kh) // stride + 1
     w_out = (xp.shape[3] - kw) // stride + 1
-    cols = im2col(xp, kh, kw, stride)
-    out = _few_rows_matmul(w.reshape(f_out, -1), cols)  # (F, H_out*W_out*N)
-    out += b[:, None]
-    out = out.reshape(f_out, h_out, w_out, n_batch)
-    return np.ascontiguousarray(out.transpose(3, 0, 1, 2)), cols  # (N, F, H_out, W_out)
+    cols = im2col(xp, kh, kw, stride, out=cols)
+    out_cols = _few_rows_matmul(w.reshape(f_out, -1), cols)  # (F, H_out*W_out*N)
+    # (F, H_out, W_out, N) -> (N, F, H_out, W_out), the bias added in the same pass
+    out = np.empty((n_batch, f_out, h_out, w_out))
+    np.add(out_cols.reshape(f_out, h_out, w_out, n_batch).transpose(3, 0, 1, 2),
+           b[:, None, None], out=out)  # fmt: skip
+    return out, cols
 
 
 def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx: bool = True):
@@ -273,8 +279,10 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     * ``dw = dout_mat @ cols.T`` — every tap's input plane against dout: the valid
       cross-correlation of the input with (dilated) dout;
     * ``db[f] = sum dout[:, f]``;
-    * ``dx = col2im(W_mat.T @ dout_mat)`` — each output's gradient sent back through every
-      tap: the full convolution of (dilated) dout with ``w``; then the padding is cropped.
+    * ``dx``: each output's gradient sent back through every tap, the full convolution of
+      (dilated) dout with ``w``; then the padding is cropped.  For narrow inputs
+      (:func:`band_pays`, the book's digits) as one product with a band matrix, otherwise
+      ``col2im(W_mat.T @ dout_mat)``.
 
     Returns ``(dx or None, dw, db)``.
     """
@@ -286,18 +294,23 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     db = dout_mat.sum(axis=1)
     if not need_dx:
         return None, dw, db
-    dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
+    if band_pays(xp_shape[3], kw):
+        dxp = input_grad_band(dout, w, xp_shape, stride)
+    else:
+        dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
     return _crop(dxp, padding), dw, db
 
 
 def _crop(xp: np.ndarray, padding: int) -> np.ndarray:
     """Undo :func:`pad2d`: ``(N, C, H + 2p, W + 2p) -> (N, C, H, W)``."""
+    if not padding:
+        return xp
     return xp[:, :, padding : xp.shape[2] - padding, padding : xp.shape[3] - padding]
 
 
 # ----------------------------------------------------------------------------------------
-# The same layer as matrix products with a band matrix: for narrow inputs (the book's
-# 28-pixel digits), where it is faster than im2col at any number of BLAS threads.
+# The input gradient as one product with a band matrix: for narrow inputs (the book's
+# 28-pixel digits), where it is faster than col2im.
 #   The width direction of the convolution becomes a product with ``band_matrix(w)``;
 #   the height direction a loop over the KH kernel rows.
 # ----------------------------------------------------------------------------------------
@@ -306,27 +319,11 @@ def _crop(xp: np.ndarray, padding: int) -> np.ndarray:
 def band_pays(wp: int, kw: int) -> bool:
     """Use the band matrix when the padded width ``wp`` is at most 8 kernel widths.
 
-    Of the ``wp`` columns a band row spans, only ``kw`` hold weights: the products spend
-    ``wp / kw`` times the arithmetic of im2col (5.6 for the book's CNN), but as three
-    large matrix products, with no 25-fold copy of the input to read and write.
+    Of the ``wp`` columns a band row spans, only ``kw`` hold weights: the product spends
+    ``wp / kw`` times the arithmetic of col2im (5.6 for the book's CNN), but as one large
+    matrix product, with no 25-fold matrix of columns to write and add back.
     """
     return wp <= 8 * kw
-
-
-def row_windows(xp: np.ndarray, kh: int, stride: int) -> np.ndarray:
-    """Every output row's input rows side by side: ``(N, C, Hp, Wp) -> (N*H_out, C*KH*Wp)``.
-
-    Row ``(n, i)`` holds input rows ``i*stride ... i*stride + KH - 1`` of every channel:
-    ``rows[(n, i), (c, m, x)] = xp[n, c, i*stride + m, x]`` (a KH-fold copy of the input,
-    against im2col's KH*KW-fold).
-    """
-    n_batch, c_in, hp, wp = xp.shape
-    h_out = (hp - kh) // stride + 1
-    sn, sc, sh, sw = xp.strides
-    # A read-only view (N, H_out, C, KH, Wp) of xp: index i steps `stride` rows, m one row.
-    windows = as_strided(xp, (n_batch, h_out, c_in, kh, wp), (sn, stride * sh, sc, sh, sw),
-                         writeable=False)  # fmt: skip
-    return windows.reshape(n_batch * h_out, c_in * kh * wp)  # the one copy
 
 
 def band_matrix(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
@@ -344,55 +341,23 @@ def band_matrix(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
     return band.transpose(0, 3, 1, 2, 4).reshape(f_out * w_out, c_in * kh * wp)
 
 
-def conv2d_forward_band(xp: np.ndarray, w: np.ndarray, b: np.ndarray, stride: int):
-    """Forward pass as ``out_rows = row_windows(xp) @ band_matrix(w).T + b``.
+def input_grad_band(dout: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: int):
+    """dL/d(padded input) as ``dout_rows @ band_matrix(w)``, then one add per kernel row.
 
-    ``xp: (N, C, Hp, Wp) -> out: (N, F, H_out, W_out)``; row ``(n, i)`` of the product is
-    output row ``i`` of every filter.  Returns ``(out, (rows, band))`` for backward.
+    With ``dout_rows[(n, i), (f, j)] = dout[n, f, i, j]``, row ``(n, i)`` of the product
+    holds the gradient that output row ``i`` sends to input rows ``i*stride + m`` (every
+    kernel row ``m``, every channel): ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``.
     """
-    n_batch, _, hp, wp = xp.shape
-    f_out, _, kh, kw = w.shape
-    h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
-    rows = row_windows(xp, kh, stride)  # (N*H_out, C*KH*Wp)
-    band = band_matrix(w, w_out, wp, stride)  # (F*W_out, C*KH*Wp)
-    out_rows = rows @ band.T  # (N*H_out, F*W_out)
-    out = np.empty((n_batch, f_out, h_out, w_out))
-    np.add(out_rows.reshape(n_batch, h_out, f_out, w_out).transpose(0, 2, 1, 3), b[:, None, None],
-           out=out)  # fmt: skip
-    return out, (rows, band)
-
-
-def conv2d_backward_band(saved, xp_shape, w, dout, stride: int, padding: int, need_dx=True):
-    """Backward pass from the ``(rows, band)`` saved by :func:`conv2d_forward_band`.
-
-    With ``dout_rows[(n, i), (f, j)] = dout[n, f, i, j]`` and ``T = band_matrix(w)``:
-
-    * ``dT = dout_rows.T @ rows``, and ``dw[f, c, m, k]`` is the sum of ``dT`` along the
-      band diagonal that holds ``w[f, c, m, k]``: ``sum_j dT[(f, j), (c, m, j*stride + k)]``;
-    * ``db[f] = sum dout[:, f]``;
-    * ``dx_rows = dout_rows @ T`` holds, for output row ``i``, the gradient of input rows
-      ``i*stride + m`` (every ``m``): added in place, one kernel row at a time; then the
-      padding is cropped.
-
-    Returns ``(dx or None, dw, db)``.
-    """
-    rows, band = saved
     n_batch, c_in, hp, wp = xp_shape
-    f_out, _, kh, kw = w.shape
-    _, _, h_out, w_out = dout.shape
+    _, _, kh, _ = w.shape
+    _, f_out, h_out, w_out = dout.shape
     dout_rows = dout.transpose(0, 2, 1, 3).reshape(n_batch * h_out, f_out * w_out)
-    d_band = (dout_rows.T @ rows).reshape(f_out, w_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
-    j, k = np.arange(w_out)[:, None], np.arange(kw)[None, :]
-    dw = d_band[..., j, j * stride + k].sum(axis=3)  # (F, C, KH, W_out, KW) -> (F, C, KH, KW)
-    db = dout.sum(axis=(0, 2, 3))
-    if not need_dx:
-        return None, dw, db
-    dx_rows = dout_rows @ band  # (N*H_out, C*KH*Wp)
+    dx_rows = dout_rows @ band_matrix(w, w_out, wp, stride)  # (N*H_out, C*KH*Wp)
     dx_rows = dx_rows.reshape(n_batch, h_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
     dxp = np.zeros(xp_shape)
     for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
         dxp[:, :, m : m + stride * h_out : stride] += dx_rows[:, :, m]
-    return _crop(dxp, padding), dw, db
+    return dxp
 
 
 def check_conv_args(stride, padding, who: str) -> tuple[int, int]:

@@ -54,7 +54,7 @@ class Layer:
                 f"{self!r}.backward was called before forward: call forward(x) first, "
                 "so the layer has the input it must differentiate at"
             )
-        return check_dout(dout, self._out_shape, repr(self))
+        return check_dout(dout, self._out_shape, self)
 
     def _finish_forward(self, out: np.ndarray, cache) -> np.ndarray:
         self._cache = cache
@@ -97,8 +97,8 @@ class Dense(Layer):
         return f"{self.name}({self.in_features}, {self.out_features})"
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
-        check_ndim(x, 2, repr(self), "(N, in_features)")
+        x = as_float_array(x, self)
+        check_ndim(x, 2, self, "(N, in_features)")
         if x.shape[1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected x of shape (N, {self.in_features}), got {x.shape}"
@@ -167,8 +167,8 @@ class Conv2D(Layer):
         )
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
-        check_ndim(x, 4, repr(self), "(N, C, H, W)")
+        x = as_float_array(x, self)
+        check_ndim(x, 4, self, "(N, C, H, W)")
         n, c, h, w = x.shape
         if c != self.in_channels:
             raise ValueError(
@@ -183,19 +183,15 @@ class Conv2D(Layer):
                 f"{h + 2 * p}x{w + 2 * p} (input {h}x{w}, padding {p})"
             )
         xp = _conv.pad2d(x, p) if p else x
-        # Two fast paths, both tested equal to the loops: a band matrix for narrow inputs,
-        # im2col for the rest (see conv.band_pays).
-        use_band = _conv.band_pays(xp.shape[3], kw)
-        forward = _conv.conv2d_forward_band if use_band else _conv.conv2d_forward
-        out, saved = forward(xp, self.params["W"], self.params["b"], self.stride)
-        return self._finish_forward(out, (use_band, saved, xp.shape))
+        cols = self._cache[0] if self._cache and self._cache[1] == xp.shape else None
+        out, cols = _conv.conv2d_forward(xp, self.params["W"], self.params["b"], self.stride, cols)
+        return self._finish_forward(out, (cols, xp.shape))
 
     def backward(self, dout, *, need_dx: bool = True):
         dout = self._start_backward(dout)
-        use_band, saved, xp_shape = self._cache
-        backward = _conv.conv2d_backward_band if use_band else _conv.conv2d_backward
-        dx, dw, db = backward(
-            saved, xp_shape, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
+        cols, xp_shape = self._cache
+        dx, dw, db = _conv.conv2d_backward(
+            cols, xp_shape, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
         )
         self.grads["W"], self.grads["b"] = dw, db
         return dx
@@ -224,8 +220,8 @@ class MaxPool2D(Layer):
         return f"{self.name}(size={self.size}, stride={self.stride})"
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
-        check_ndim(x, 4, repr(self), "(N, C, H, W)")
+        x = as_float_array(x, self)
+        check_ndim(x, 4, self, "(N, C, H, W)")
         _, _, h, w = x.shape
         k, s = self.size, self.stride
         if k > h or k > w:
@@ -275,7 +271,7 @@ class ReLU(Layer):
     """``out = max(x, 0)``; backward: ``dx = dout * (x > 0)``.  Any shape."""
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
+        x = as_float_array(x, self)
         return self._finish_forward(relu(x), x)
 
     def backward(self, dout, *, need_dx: bool = True):
@@ -288,7 +284,7 @@ class Sigmoid(Layer):
     """``out = sigma(x) = 1 / (1 + exp(-x))``; backward: ``dx = dout * out * (1 - out)``."""
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
+        x = as_float_array(x, self)
         out = sigmoid(x)
         return self._finish_forward(out, out)
 
@@ -305,7 +301,7 @@ class Flatten(Layer):
     """
 
     def forward(self, x):
-        x = as_float_array(x, repr(self))
+        x = as_float_array(x, self)
         if x.ndim < 2:
             raise ValueError(
                 f"{self!r}: expected x with a batch axis and at least one more, (N, ...), "

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_finite, check_ndim
-from .activations import log_softmax
 
 #: Probabilities are kept inside [EPS, 1 - EPS] before a log is taken, so p = 0 or 1
 #: exactly gives a large but finite loss (-log(1e-12) = 27.6) instead of inf.
@@ -68,21 +67,27 @@ class SoftmaxCrossEntropy(Loss):
         if y.size and (y.min() < 0 or y.max() >= k):
             bad = y[(y < 0) | (y >= k)][0]
             raise ValueError(f"{who}: expected labels in [0, {k}) for {k} classes, got {bad}")
-        logp = log_softmax(z, axis=1)
-        self._cache = (logp, y)
-        return float(-logp[np.arange(n), y].mean())
+        # log softmax(z)[y] = shifted[y] - log(sum exp(shifted)), shifted = z - max(z):
+        # the stable form of activations.log_softmax, keeping exp(shifted) for backward
+        rows = np.arange(n)
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1)
+        self._cache = (e, total, y)
+        return float(np.mean(np.log(total) - shifted[rows, y]))
 
     @property
     def probs(self) -> np.ndarray:
         """softmax of the last logits, ``(N, K)``."""
-        return np.exp(self._start_backward()[0])
+        e, total, _ = self._start_backward()
+        return e / total[:, None]
 
     def backward(self) -> np.ndarray:
-        logp, y = self._start_backward()
-        n = logp.shape[0]
-        dz = np.exp(logp)  # softmax probabilities p
-        dz[np.arange(n), y] -= 1.0  # p - onehot(y)
-        return dz / n
+        e, total, y = self._start_backward()
+        n = e.shape[0]
+        dz = e / (n * total[:, None])  # softmax probabilities p, divided by N
+        dz[np.arange(n), y] -= 1.0 / n  # (p - onehot(y)) / N
+        return dz
 
 
 def _check_pred_target(pred, target, who: str) -> tuple[np.ndarray, np.ndarray]:
