@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import backprop_tour as bt
 from backprop_tour.gradcheck import TOLERANCE, check_layer
+from backprop_tour.layers import maxpool2d_backward_loops, maxpool2d_forward_loops
 from conftest import away_from_zero, distinct_values
 
 
@@ -146,6 +147,29 @@ def test_maxpool_routes_to_the_argmax_only():
     dx = layer.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
     # 5.0 wins two overlapping windows, so it receives 20 + 40
     np.testing.assert_array_equal(dx, [[[[0.0, 10.0, 0.0], [0.0, 0.0, 60.0], [0.0, 30.0, 0.0]]]])
+
+
+@pytest.mark.parametrize(
+    "shape, size, stride",
+    [
+        ((3, 2, 24, 24), 2, 2),  # the book's CNN: windows tile the input
+        ((2, 1, 7, 9), 2, 2),  # a row and a column that no window reaches
+        ((2, 2, 6, 6), 3, 1),  # overlapping windows
+        ((1, 3, 9, 8), 3, 2),  # overlapping, untiled
+        ((2, 1, 5, 5), 2, 3),  # gaps between windows
+    ],
+)
+def test_maxpool_equals_loops_with_ties(rng, shape, size, stride):
+    """Values in {0, 1, 2}: most windows tie, and the first maximum (row-major) must win,
+    as in the loop reference; the fast path uses it whether windows overlap or not."""
+    x = rng.integers(0, 3, shape).astype(float)
+    layer = bt.MaxPool2D(size, stride)
+    out = layer.forward(x)
+    np.testing.assert_array_equal(out, maxpool2d_forward_loops(x, size, stride))
+    dout = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(
+        layer.backward(dout), maxpool2d_backward_loops(x, dout, size, stride), atol=1e-15
+    )
 
 
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), seed=st.integers(0, 2**31))

@@ -267,6 +267,37 @@ class MaxPool2D(Layer):
         return dx
 
 
+def maxpool2d_forward_loops(x, size: int, stride: int) -> np.ndarray:
+    """Reference max-pooling, one window at a time (slow; for tests):
+    ``out[n, c, i, j] = max of x[n, c, i*stride : i*stride + size, j*stride : j*stride + size]``.
+    """
+    n_batch, c_in, h, w = x.shape
+    h_out, w_out = (h - size) // stride + 1, (w - size) // stride + 1
+    out = np.zeros((n_batch, c_in, h_out, w_out))
+    for n in range(n_batch):
+        for c in range(c_in):
+            for i in range(h_out):
+                for j in range(w_out):
+                    r, q = i * stride, j * stride
+                    out[n, c, i, j] = x[n, c, r : r + size, q : q + size].max()
+    return out
+
+
+def maxpool2d_backward_loops(x, dout, size: int, stride: int) -> np.ndarray:
+    """Reference max-pooling backward: each ``dout[n, c, i, j]`` goes to the first maximum
+    of its window in row-major order (``np.argmax``'s rule); overlapping routes add up."""
+    dx = np.zeros(x.shape)
+    _, _, h_out, w_out = dout.shape
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(h_out):
+                for j in range(w_out):
+                    r, q = i * stride, j * stride
+                    a, b = divmod(int(np.argmax(x[n, c, r : r + size, q : q + size])), size)
+                    dx[n, c, r + a, q + b] += dout[n, c, i, j]
+    return dx
+
+
 class ReLU(Layer):
     """``out = max(x, 0)``; backward: ``dx = dout * (x > 0)``.  Any shape."""
 
