@@ -125,7 +125,7 @@ def test_primitive_errors_are_clear(fn):
         fn(np.ones((3, 3)), np.ones((2, 2)), "same")
 
 
-@pytest.mark.parametrize("dx_path", ["band", "col2im"])
+@pytest.mark.parametrize("dx_path", ["row bands", "col2im"])
 @pytest.mark.parametrize(
     "shape, filters, kernel, stride, padding",
     [
@@ -139,9 +139,9 @@ def test_primitive_errors_are_clear(fn):
     ],
 )
 def test_fast_paths_equal_loops(monkeypatch, dx_path, shape, filters, kernel, stride, padding):
-    """im2col forward and weight gradient; the input gradient by the band matrix and by
-    col2im (Conv2D picks one with band_pays): all equal the loops."""
-    monkeypatch.setattr(conv, "band_pays", lambda wp, kw: dx_path == "band")
+    """im2col forward and weight gradient; the input gradient by row bands and by col2im
+    (Conv2D picks one with band_pays): all equal the loops."""
+    monkeypatch.setattr(conv, "band_pays", lambda wp, kw: dx_path == "row bands")
     rng = np.random.default_rng(sum(shape) + stride + padding)
     x = rng.standard_normal(shape)
     w, b = rng.standard_normal((filters, shape[1], *kernel)), rng.standard_normal(filters)
@@ -159,14 +159,20 @@ def test_fast_paths_equal_loops(monkeypatch, dx_path, shape, filters, kernel, st
     assert dx is None
 
 
-def test_band_matrix_by_hand():
-    w = np.arange(1.0, 4.0).reshape(1, 1, 1, 3)  # one kernel row: 1 2 3
-    band = conv.band_matrix(w, w_out=2, wp=5, stride=2)
-    # output column j reads input columns 2j, 2j+1, 2j+2
-    np.testing.assert_array_equal(band, [[1, 2, 3, 0, 0], [0, 0, 1, 2, 3]])
+def test_row_bands_by_hand():
+    w = np.array([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]])  # one filter, two kernel rows
+    bands = conv.row_bands(w, w_out=2, wp=5, stride=2)
+    # output column j reads input columns 2j, 2j+1, 2j+2; one band per kernel row
+    np.testing.assert_array_equal(bands[0], [[1, 2, 3, 0, 0], [0, 0, 1, 2, 3]])
+    np.testing.assert_array_equal(bands[1], [[4, 5, 6, 0, 0], [0, 0, 4, 5, 6]])
+    two = conv.row_bands(np.stack([w[0], 10 * w[0]]), w_out=3, wp=5, stride=1)
+    # rows (filter, output column): the second filter's band below the first's
+    np.testing.assert_array_equal(
+        two[0, 3:], 10 * np.array([[1, 2, 3, 0, 0], [0, 1, 2, 3, 0], [0, 0, 1, 2, 3]])
+    )
 
 
-def test_conv2d_uses_the_band_for_narrow_inputs_only():
+def test_conv2d_uses_the_row_bands_for_narrow_inputs_only():
     assert conv.band_pays(28, 5)  # the book's digits
     assert not conv.band_pays(224, 3)
 

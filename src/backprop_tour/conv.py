@@ -26,14 +26,15 @@ The second half of the module holds the batched, multi-channel kernels used by
 :class:`backprop_tour.layers.Conv2D`: a loop reference and the fast versions, each tested
 equal to it.  im2col turns the forward pass and the weight gradient into products with a
 matrix of unrolled receptive fields; the input gradient of a narrow input such as the
-book's 28-pixel digits is one product with a band matrix (the width direction of the
-convolution as one matrix; ``band_pays`` decides), of a wide one the adjoint col2im.
+book's 28-pixel digits is one product with a band matrix per kernel row (the width
+direction of the convolution as a matrix; ``band_pays`` decides), of a wide one the
+adjoint col2im.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ._checks import as_float_array, check_ndim, check_positive_int
 
@@ -211,11 +212,12 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarra
     n_batch, c_in, hp, wp = xp.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     xt = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (N, C, Hp, Wp) -> (C, Hp, Wp, N)
-    windows = sliding_window_view(xt, (kh, kw), axis=(1, 2))  # (C, i, j, N, KH, KW), a view
-    windows = windows[:, ::stride, ::stride]  # keep the strided positions: (C, H_out, W_out, ..)
+    # windows[c, m, k, i, j, n] = xt[c, i*stride + m, j*stride + k, n]: a view, no copy
+    s_c, s_h, s_w, s_n = xt.strides
     shape = (c_in, kh, kw, h_out, w_out, n_batch)
+    windows = as_strided(xt, shape, (s_c, s_h, s_w, stride * s_h, stride * s_w, s_n))
     cols = np.empty(shape) if out is None else out.reshape(shape)
-    cols[...] = windows.transpose(0, 4, 5, 1, 2, 3)  # the one copy
+    cols[...] = windows  # the one copy
     return cols.reshape(c_in * kh * kw, h_out * w_out * n_batch)
 
 
@@ -281,7 +283,7 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     * ``db[f] = sum dout[:, f]``;
     * ``dx``: each output's gradient sent back through every tap, the full convolution of
       (dilated) dout with ``w``; then the padding is cropped.  For narrow inputs
-      (:func:`band_pays`, the book's digits) as one product with a band matrix, otherwise
+      (:func:`band_pays`, the book's digits) by row bands (:func:`input_grad_rows`), otherwise
       ``col2im(W_mat.T @ dout_mat)``.
 
     Returns ``(dx or None, dw, db)``.
@@ -295,7 +297,7 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     if not need_dx:
         return None, dw, db
     if band_pays(xp_shape[3], kw):
-        dxp = input_grad_band(dout, w, xp_shape, stride)
+        dxp = input_grad_rows(dout, w, xp_shape, stride)
     else:
         dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
     return _crop(dxp, padding), dw, db
@@ -309,15 +311,17 @@ def _crop(xp: np.ndarray, padding: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------------------
-# The input gradient as one product with a band matrix: for narrow inputs (the book's
-# 28-pixel digits), where it is faster than col2im.
-#   The width direction of the convolution becomes a product with ``band_matrix(w)``;
-#   the height direction a loop over the KH kernel rows.
+# The input gradient by row bands: for narrow inputs (the book's 28-pixel digits), where
+# it is faster than col2im.
+#   The width direction of the convolution becomes a product with one band matrix per
+#   kernel row m; the height direction an add of whole row blocks, output row i onto
+#   input row i*stride + m.  The arrays are laid out rows first, then the batch:
+#   (H, N, C, W), so that every one of those adds is one contiguous block of memory.
 # ----------------------------------------------------------------------------------------
 
 
 def band_pays(wp: int, kw: int) -> bool:
-    """Use the band matrix when the padded width ``wp`` is at most 8 kernel widths.
+    """Use the row bands when the padded width ``wp`` is at most 8 kernel widths.
 
     Of the ``wp`` columns a band row spans, only ``kw`` hold weights: the product spends
     ``wp / kw`` times the arithmetic of col2im (5.6 for the book's CNN), but as one large
@@ -326,38 +330,45 @@ def band_pays(wp: int, kw: int) -> bool:
     return wp <= 8 * kw
 
 
-def band_matrix(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
-    """The width direction of a convolution as one matrix: ``(F*W_out, C*KH*Wp)`` with
+def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
+    """The width direction of a convolution, one band matrix per kernel row:
+    ``(KH, F*W_out, C*Wp)`` with
 
-    ``T[(f, j), (c, m, x)] = w[f, c, m, x - j*stride]`` where ``0 <= x - j*stride < KW``,
+    ``T[m, (f, j), (c, x)] = w[f, c, m, x - j*stride]`` where ``0 <= x - j*stride < KW``,
     else 0: output column ``j`` of filter ``f`` reads input columns ``j*stride ...
-    j*stride + KW - 1`` of every channel ``c`` and kernel row ``m``.  A band of KW
-    diagonals (a Toeplitz matrix, for stride 1).
+    j*stride + KW - 1`` of channel ``c`` in kernel row ``m``.  A band of KW diagonals
+    (a Toeplitz matrix, for stride 1), written as one strided view of those diagonals.
     """
     f_out, c_in, kh, kw = w.shape
-    tap = np.arange(wp)[None, :] - stride * np.arange(w_out)[:, None]  # (W_out, Wp): x - j*s
-    inside = (tap >= 0) & (tap < kw)
-    band = w[..., np.where(inside, tap, 0)] * inside  # (F, C, KH, W_out, Wp)
-    return band.transpose(0, 3, 1, 2, 4).reshape(f_out * w_out, c_in * kh * wp)
+    bands = np.zeros((kh, f_out, w_out, c_in, wp))
+    s = bands.strides
+    # diagonal k of block (m, f, c): the entries (j, x = j*stride + k), j = 0 .. W_out-1
+    diagonals = as_strided(
+        bands, (kh, f_out, c_in, kw, w_out), (s[0], s[1], s[3], s[4], s[2] + stride * s[4])
+    )
+    diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, m, k], the same along j
+    return bands.reshape(kh, f_out * w_out, c_in * wp)
 
 
-def input_grad_band(dout: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: int):
-    """dL/d(padded input) as ``dout_rows @ band_matrix(w)``, then one add per kernel row.
+def input_grad_rows(dout: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: int):
+    """dL/d(padded input) by row bands: ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``.
 
-    With ``dout_rows[(n, i), (f, j)] = dout[n, f, i, j]``, row ``(n, i)`` of the product
-    holds the gradient that output row ``i`` sends to input rows ``i*stride + m`` (every
-    kernel row ``m``, every channel): ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``.
+    With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[m]`` holds in row
+    ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + m``
+    through kernel row ``m`` (every channel, every column).  Adding those blocks up is the
+    full convolution of dout with ``w``.  Returned as a view of the ``(Hp, N, C, Wp)``
+    array it is computed in.
     """
     n_batch, c_in, hp, wp = xp_shape
     _, _, kh, _ = w.shape
     _, f_out, h_out, w_out = dout.shape
-    dout_rows = dout.transpose(0, 2, 1, 3).reshape(n_batch * h_out, f_out * w_out)
-    dx_rows = dout_rows @ band_matrix(w, w_out, wp, stride)  # (N*H_out, C*KH*Wp)
-    dx_rows = dx_rows.reshape(n_batch, h_out, c_in, kh, wp).transpose(0, 2, 3, 1, 4)
-    dxp = np.zeros(xp_shape)
+    d = dout.transpose(2, 0, 1, 3).reshape(h_out * n_batch, f_out * w_out)  # one copy
+    sent = np.matmul(d, row_bands(w, w_out, wp, stride))  # (KH, H_out*N, C*Wp)
+    sent = sent.reshape(kh, h_out, n_batch, c_in * wp)
+    dxr = np.zeros((hp, n_batch, c_in * wp))
     for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
-        dxp[:, :, m : m + stride * h_out : stride] += dx_rows[:, :, m]
-    return dxp
+        dxr[m : m + stride * h_out : stride] += sent[m]
+    return dxr.reshape(hp, n_batch, c_in, wp).transpose(1, 2, 0, 3)  # (N, C, Hp, Wp), a view
 
 
 def check_conv_args(stride, padding, who: str) -> tuple[int, int]:
