@@ -7,7 +7,9 @@ Printed: a per-layer table (forward and backward ms per batch, each layer timed 
 its input detached, its backward one ``autograd`` call, so every backward figure carries
 the per-call overhead that a whole-network backward pays once), and one training epoch,
 the real comparison: shuffled batches of 32, forward, cross-entropy, backward, SGD with
-momentum; the input images need no gradient, as in ``fit``.
+momentum; the input images need no gradient, as in ``fit``.  The same epoch once more with
+the images requiring a gradient (``requires_grad_``): the like-for-like partner of a loop
+that calls ``model.backward(dout)``, which returns dL/d(images) too.
 """
 
 from __future__ import annotations
@@ -85,7 +87,8 @@ def layer_table(x, y) -> list[tuple[str, float, float]]:
     return rows
 
 
-def epoch_seconds(x, y, epochs: int) -> float:
+def epoch_seconds(x, y, epochs: int, image_grad: bool = False) -> float:
+    """Median seconds per epoch; ``image_grad``: autograd also computes dL/d(images)."""
     model, opt = new_model()
     loss_fn = nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(1)
@@ -95,7 +98,8 @@ def epoch_seconds(x, y, epochs: int) -> float:
         for i in range(0, len(x), BATCH):
             idx = order[i : i + BATCH]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x[idx]), y[idx])
+            xb = x[idx].requires_grad_(True) if image_grad else x[idx]
+            loss = loss_fn(model(xb), y[idx])
             loss.backward()
             opt.step()
 
@@ -120,15 +124,18 @@ def main() -> None:
     y = torch.from_numpy(y_train)
     layers = layer_table(x, y)
     epoch = epoch_seconds(x, y, args.epochs)
+    epoch_image_grad = epoch_seconds(x, y, args.epochs, image_grad=True)
     config = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     if args.json:
-        print(json.dumps({"config": config, "layers": layers, "epoch": epoch}))
+        result = {"config": config, "layers": layers, "epoch": epoch}
+        print(json.dumps(result | {"epoch_image_grad": epoch_image_grad}))
         return
     print(f"PyTorch benchmark  ({config})")
     print(f"    {'layer':<52} {'forward':>8} {'backward':>9}")
     for name, f, b in layers:
         print(f"    {name:<52} {f:>8.3f} {b:>9.3f}")
     print(f"  one epoch, 4000 images, batch 32, float64 : {epoch:.3f} s  (median of {args.epochs})")
+    print(f"  the same, the images requiring a gradient  : {epoch_image_grad:.3f} s")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ thread, the same at 2 threads, PyTorch at ``--torch-threads`` (2).  Alternating 
 mean a noisy neighbour slows all three rather than one; every figure printed is the
 median over the rounds of each process's own median.  Printed: the numpy/BLAS and torch
 configuration, every round's epoch times, the per-layer table side by side, and the
-epoch totals with their ratio to PyTorch (the issue's bar: at most 0.75x).
+epoch totals with their ratio to PyTorch (the issue's bar: at most 0.75x); last, the loop
+that computes the image gradient against PyTorch computing it too.
 """
 
 from __future__ import annotations
@@ -106,6 +107,20 @@ def main() -> None:
                 f"  backprop_tour {name:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
                 f"  {s:.3f} s = {s / torch_s:.2f}x PyTorch's time (per round: {paired:.2f}x)"
             )
+    # like for like: PyTorch computing dL/d(images) too, as model.backward(dout) does
+    torch_ig = med([t["epoch_image_grad"] for t in theirs])
+    print(
+        f"\n  PyTorch, the images requiring a gradient ({args.torch_threads} threads){'':<34}{torch_ig:.3f} s"
+    )
+    for threads in (1, 2):
+        s = med([run["plain"] for run in ours[threads]])
+        paired = med(
+            [o["plain"] / t["epoch_image_grad"] for o, t in zip(ours[threads], theirs, strict=True)]
+        )
+        print(
+            f"  backprop_tour {ways['plain']:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
+            f"  {s:.3f} s = {s / torch_ig:.2f}x that time (per round: {paired:.2f}x)"
+        )
 
 
 if __name__ == "__main__":
