@@ -227,13 +227,16 @@ class MaxPool2D(Layer):
         if k > h or k > w:
             raise ValueError(f"{self!r}: window {k}x{k} is larger than the input {h}x{w}")
         h_out, w_out = (h - k) // s + 1, (w - k) // s + 1
-        # A running maximum over the k*k window taps (a loop over taps, never over pixels):
-        # tap t = (a, b) sees x[:, :, i*s + a, j*s + b] for every output (i, j).
-        out = x[:, :, 0 : s * h_out : s, 0 : s * w_out : s].copy()
-        for t in range(1, k * k):
-            np.maximum(out, self._tap(x, t, h_out, w_out), out=out)
-        # Backward finds the winners again from x and out: cheaper than tracking argmax here.
-        return self._finish_forward(out, (x, out.copy()))  # a copy: callers may edit out
+        # Window tap t = (a, b) sees x[:, :, i*s + a, j*s + b] for every output (i, j).  The
+        # k*k taps are copied once into one contiguous array (a loop over taps, never over
+        # pixels): the maximum is one reduction over its first axis, and backward finds the
+        # winners in it with contiguous comparisons (on strided views they cost twice as much).
+        taps = np.empty((k * k, *x.shape[:2], h_out, w_out))
+        for t in range(k * k):
+            taps[t] = self._tap(x, t, h_out, w_out)
+        out = taps.max(axis=0)
+        cache = (taps, out.copy(), x.shape)  # a copy of out: callers may edit theirs
+        return self._finish_forward(out, cache)
 
     def _tap(self, x: np.ndarray, t: int, h_out: int, w_out: int) -> np.ndarray:
         """The ``(N, C, H_out, W_out)`` view of what window tap ``t = (a, b)`` sees."""
@@ -245,25 +248,23 @@ class MaxPool2D(Layer):
         dout = self._start_backward(dout)
         if not need_dx:
             return None
-        x, out = self._cache
-        _, _, h, w = x.shape
+        taps, out, x_shape = self._cache
+        _, _, h, w = x_shape
         _, _, h_out, w_out = out.shape
         k, s = self.size, self.stride
+        hit = taps == out  # hit[t]: tap t holds its window's maximum
+        taken = hit[0].copy()  # windows whose maximum an earlier tap holds
+        for t in range(1, k * k):  # taps in row-major order: on a tie the first one wins
+            np.greater(hit[t], taken, out=hit[t])  # a hit, and no earlier hit
+            taken |= hit[t]
         # Windows that tile x exactly write every pixel of dx below; otherwise start at zero.
         tiled = k == s and h == k * h_out and w == k * w_out
-        dx = np.empty(x.shape) if tiled else np.zeros(x.shape)
-        taken = None  # windows whose maximum has been found (none before the first tap)
-        for t in range(k * k):  # taps in row-major order
-            hit = self._tap(x, t, h_out, w_out) == out
-            if taken is None:
-                taken = hit.copy()
-            else:
-                np.greater(hit, taken, out=hit)  # hit and not taken: on a tie the first wins
-                taken |= hit
+        dx = np.empty(x_shape) if tiled else np.zeros(x_shape)
+        for t in range(k * k):
             if s >= k:  # windows don't overlap: one tap per input pixel
-                np.multiply(dout, hit, out=self._tap(dx, t, h_out, w_out))
+                np.multiply(dout, hit[t], out=self._tap(dx, t, h_out, w_out))
             else:  # overlapping windows (stride < size): routes to one pixel add up
-                self._tap(dx, t, h_out, w_out)[...] += dout * hit
+                self._tap(dx, t, h_out, w_out)[...] += dout * hit[t]
         return dx
 
 
