@@ -324,8 +324,8 @@ def band_pays(wp: int, kw: int) -> bool:
     """Use the row bands when the padded width ``wp`` is at most 8 kernel widths.
 
     Of the ``wp`` columns a band row spans, only ``kw`` hold weights: the product spends
-    ``wp / kw`` times the arithmetic of col2im (5.6 for the book's CNN), but as one large
-    matrix product, with no 25-fold matrix of columns to write and add back.
+    ``wp / kw`` times the arithmetic of col2im (5.6 for the book's CNN), but in one call of
+    large matrix products, with no 25-fold matrix of columns to write and add back.
     """
     return wp <= 8 * kw
 
@@ -342,7 +342,8 @@ def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
     f_out, c_in, kh, kw = w.shape
     bands = np.zeros((kh, f_out, w_out, c_in, wp))
     s = bands.strides
-    # diagonal k of block (m, f, c): the entries (j, x = j*stride + k), j = 0 .. W_out-1
+    # diagonal k of block (m, f, c): the entries (j, x = j*stride + k), j = 0 .. W_out-1;
+    # x stays below Wp and no two (k, j) name the same entry, so writing through it is safe
     diagonals = as_strided(
         bands, (kh, f_out, c_in, kw, w_out), (s[0], s[1], s[3], s[4], s[2] + stride * s[4])
     )
