@@ -128,7 +128,8 @@ def main() -> None:
     config = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     if args.json:
         result = {"config": config, "layers": layers, "epoch": epoch}
-        print(json.dumps(result | {"epoch_image_grad": epoch_image_grad}))
+        result["epoch_image_grad"] = epoch_image_grad
+        print(json.dumps(result))
         return
     print(f"PyTorch benchmark  ({config})")
     print(f"    {'layer':<52} {'forward':>8} {'backward':>9}")
