@@ -234,9 +234,7 @@ class MaxPool2D(Layer):
         taps = np.empty((k * k, *x.shape[:2], h_out, w_out))
         for t in range(k * k):
             taps[t] = self._tap(x, t, h_out, w_out)
-        out = taps.max(axis=0)
-        cache = (taps, out.copy(), x.shape)  # a copy of out: callers may edit theirs
-        return self._finish_forward(out, cache)
+        return self._finish_forward(taps.max(axis=0), (taps, x.shape))
 
     def _tap(self, x: np.ndarray, t: int, h_out: int, w_out: int) -> np.ndarray:
         """The ``(N, C, H_out, W_out)`` view of what window tap ``t = (a, b)`` sees."""
@@ -248,11 +246,11 @@ class MaxPool2D(Layer):
         dout = self._start_backward(dout)
         if not need_dx:
             return None
-        taps, out, x_shape = self._cache
+        taps, x_shape = self._cache
         _, _, h, w = x_shape
-        _, _, h_out, w_out = out.shape
+        _, _, _, h_out, w_out = taps.shape
         k, s = self.size, self.stride
-        hit = taps == out  # hit[t]: tap t holds its window's maximum
+        hit = taps == taps.max(axis=0)  # hit[t]: tap t holds its window's maximum
         taken = hit[0].copy()  # windows whose maximum an earlier tap holds
         for t in range(1, k * k):  # taps in row-major order: on a tie the first one wins
             np.greater(hit[t], taken, out=hit[t])  # a hit, and no earlier hit
