@@ -6,10 +6,11 @@ Each round runs three processes one after the other: backprop_tour with BLAS cap
 thread, the same at 2 threads, PyTorch at ``--torch-threads`` (2).  Alternating rounds
 mean a noisy neighbour slows all three rather than one; every figure printed is the
 median over the rounds of each process's own median; each ratio is also taken within
-every round, and printed as the median and the range of those per-round ratios.  Printed: the numpy/BLAS and torch
-configuration, every round's epoch times, the per-layer table side by side, and the
-epoch totals with their ratio to PyTorch (the issue's bar: at most 0.75x); last, the loop
-that computes the image gradient against PyTorch computing it too.
+every round, and printed as the median and the range of those per-round ratios.
+Printed: the numpy/BLAS and torch configuration, every round's epoch times, the per-layer
+table side by side, and the epoch totals with their ratio to PyTorch (the issue's bar:
+at most 0.75x); last, the loop that computes the image gradient against PyTorch
+computing it too.
 """
 
 from __future__ import annotations
