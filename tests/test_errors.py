@@ -28,6 +28,23 @@ def test_wrong_ndim(conv):
         bt.MaxPool2D(2).forward(np.zeros((2, 24, 24)))
 
 
+def test_missing_image_axes_name_the_fix(conv):
+    """The most common slip with digits: the channel (or batch) axis left out."""
+    with pytest.raises(ValueError, match=r"\(a batch of one-channel images\? add the channel "
+                       r"axis: x\[:, None\]\)$"):  # fmt: skip
+        conv.forward(np.zeros((4, 28, 28)))
+    with pytest.raises(ValueError, match=r"\(one image\? add the batch and channel axes: "
+                       r"x\[None, None\]\)$"):  # fmt: skip
+        bt.MaxPool2D(2).forward(np.zeros((24, 24)))
+    # the suggested fix is accepted
+    assert conv.forward(np.zeros((4, 28, 28))[:, None]).shape == (4, 2, 24, 24)
+    # no channel hint where a missing channel axis cannot be the reason
+    with pytest.raises(ValueError, match=r"got 3 dimensions with shape \(4, 28, 28\)$"):
+        bt.Conv2D(3, 2, 5).forward(np.zeros((4, 28, 28)))
+    with pytest.raises(ValueError, match=r"got 5 dimensions with shape \(1, 1, 1, 28, 28\)$"):
+        conv.forward(np.zeros((1, 1, 1, 28, 28)))
+
+
 def test_wrong_feature_or_channel_count(conv):
     with pytest.raises(
         ValueError,

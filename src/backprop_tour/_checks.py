@@ -24,11 +24,14 @@ def as_float_array(x, who: object, name: str = "x") -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def check_ndim(x: np.ndarray, ndim: int, who: object, layout: str, name: str = "x") -> None:
+def check_ndim(
+    x: np.ndarray, ndim: int, who: object, layout: str, name: str = "x", hint: str = ""
+) -> None:
+    """``hint``: appended to the message in parentheses, e.g. the likely fix."""
     if x.ndim != ndim:
         raise ValueError(
             f"{who}: expected {name} with {ndim} dimensions {layout}, "
-            f"got {x.ndim} dimensions with shape {x.shape}"
+            f"got {x.ndim} dimensions with shape {x.shape}" + (f" ({hint})" if hint else "")
         )
 
 

@@ -62,6 +62,19 @@ class Layer:
         return out
 
 
+def _missing_axes_hint(x: np.ndarray, channels: int | None) -> str:
+    """The likely fix for images given without their batch or channel axis: a batch of
+    one-channel images ``(N, H, W)`` needs ``x[:, None]``, one image ``(H, W)`` needs
+    ``x[None, None]``.  Empty for other shapes (or for a layer with several channels)."""
+    if channels not in (None, 1):
+        return ""
+    if x.ndim == 3:
+        return "a batch of one-channel images? add the channel axis: x[:, None]"
+    if x.ndim == 2:
+        return "one image? add the batch and channel axes: x[None, None]"
+    return ""
+
+
 def _init_rng(rng) -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
@@ -168,7 +181,7 @@ class Conv2D(Layer):
 
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 4, self, "(N, C, H, W)")
+        check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint(x, self.in_channels))
         n, c, h, w = x.shape
         if c != self.in_channels:
             raise ValueError(
@@ -221,7 +234,7 @@ class MaxPool2D(Layer):
 
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 4, self, "(N, C, H, W)")
+        check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint(x, None))
         _, _, h, w = x.shape
         k, s = self.size, self.stride
         if k > h or k > w:
