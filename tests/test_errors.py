@@ -106,6 +106,12 @@ def test_labels_out_of_range_or_wrong_length():
         loss.forward(logits, np.array([0, 1]))
     with pytest.raises(ValueError, match=r"expected labels of shape \(3,\) .* got shape \(3, 10\)"):
         loss.forward(logits, np.eye(10)[[0, 1, 2]])  # one-hot instead of integers
+    with pytest.raises(ValueError, match=r"\(one-hot rows\? pass the class indices, "
+                       r"labels\.argmax\(axis=1\)\)$"):  # fmt: skip
+        loss.forward(logits, np.eye(10)[[0, 1, 2]])
+    assert np.isfinite(loss.forward(logits, np.eye(10)[[0, 1, 2]].argmax(axis=1)))
+    with pytest.raises(ValueError, match=r"got shape \(2,\)$"):  # no one-hot hint here
+        loss.forward(logits, np.array([0, 1]))
     with pytest.raises(ValueError, match="integer class labels"):
         loss.forward(logits, np.array([0.5, 1.0, 2.0]))
 
@@ -179,6 +185,30 @@ def test_loss_backward_before_forward():
 def test_non_numeric_input():
     with pytest.raises(ValueError, match=r"expected x to be a numeric array, got dtype <U1"):
         bt.ReLU().forward(np.array(["a", "b"]))
+
+
+def test_loss_value_or_uncalled_backward_as_dout():
+    """Two slips in a first training loop, each named: the loss's value passed where its
+    gradient belongs, and ``loss.backward`` passed without being called."""
+    model = bt.Sequential(bt.Dense(3, 2))
+    loss = bt.SoftmaxCrossEntropy()
+    value = loss.forward(model.forward(np.ones((4, 3))), np.array([0, 1, 1, 0]))
+    with pytest.raises(
+        ValueError,
+        match=r"Dense\(3, 2\)\.backward: expected dout of shape \(4, 2\) \(the shape "
+        r"forward returned\), got \(\) \(one number: pass the loss's gradient, "
+        r"loss\.backward\(\), not its value\)$",
+    ):
+        model.backward(value)
+    with pytest.raises(
+        ValueError,
+        match=r"Dense\(3, 2\): expected dout to be a numeric array, got the function "
+        r"<bound method SoftmaxCrossEntropy\.backward .*\(call it: add the parentheses\)$",
+    ):
+        model.backward(loss.backward)
+    assert model.backward(loss.backward()).shape == (4, 3)  # the fix works
+    with pytest.raises(ValueError, match=r"got \(4,\)$"):  # a wrong shape gets no hint
+        model.backward(np.zeros(4))
 
 
 def test_optimizer_and_fit_arguments():

@@ -14,6 +14,11 @@ def as_float_array(x, who: object, name: str = "x") -> np.ndarray:
     """Return `x` as a float64 array; refuse anything that is not numeric."""
     if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, checked first
         return x
+    if callable(x):  # e.g. loss.backward instead of loss.backward()
+        raise ValueError(
+            f"{who}: expected {name} to be a numeric array, got the function {x!r} "
+            "(call it: add the parentheses)"
+        )
     arr = np.asarray(x)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.floating)
@@ -47,10 +52,13 @@ def check_finite(x: np.ndarray, who: object, name: str) -> None:
 def check_dout(dout, expected_shape: tuple, who: object) -> np.ndarray:
     dout = as_float_array(dout, who, "dout")
     if dout.shape != tuple(expected_shape):
+        scalar = dout.ndim == 0  # e.g. the loss value passed instead of its gradient
         raise ValueError(
             f"{who}.backward: expected dout of shape {tuple(expected_shape)} "
             f"(the shape forward returned), got {dout.shape}"
-        )
+            + (" (one number: pass the loss's gradient, loss.backward(), not its value)"
+               if scalar else "")
+        )  # fmt: skip
     return dout
 
 

@@ -55,10 +55,13 @@ class SoftmaxCrossEntropy(Loss):
             check_finite(z, who, "logits")
         y = np.asarray(labels)
         if y.ndim != 1 or y.shape[0] != z.shape[0]:
+            one_hot = y.shape == z.shape  # one row of K indicators per sample
             raise ValueError(
                 f"{who}: expected labels of shape ({z.shape[0]},) — one integer class per "
                 f"row of logits {z.shape} — got shape {y.shape}"
-            )
+                + (" (one-hot rows? pass the class indices, labels.argmax(axis=1))"
+                   if one_hot else "")
+            )  # fmt: skip
         if y.dtype.kind not in "iu":  # not an integer dtype
             if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
                 raise ValueError(f"{who}: expected integer class labels, got {y.dtype} values")
