@@ -21,7 +21,7 @@ def test_wrong_ndim(conv):
     with pytest.raises(
         ValueError,
         match=r"Dense\(288, 60\): expected x with 2 dimensions "
-        r"\(N, in_features\), got 4",
+        r"\(N, in_features\), got 4 .*\(a Flatten missing\?\)$",
     ):
         bt.Dense(288, 60).forward(np.zeros((1, 2, 12, 12)))
     with pytest.raises(ValueError, match=r"MaxPool2D\(size=2, stride=2\): expected x with 4"):
@@ -56,6 +56,20 @@ def test_wrong_feature_or_channel_count(conv):
         ValueError, match=r"Dense\(288, 60\): expected x of shape \(N, 288\), got \(4, 290\)"
     ):
         bt.Dense(288, 60).forward(np.zeros((4, 290)))
+
+
+def test_layout_slips_name_the_fix(conv):
+    """Samples as columns (source 003's layout) and channels-last images (Keras's)."""
+    with pytest.raises(ValueError, match=r"got \(288, 32\) \(samples as columns\? pass x\.T, "
+                       r"one sample per row\)$"):  # fmt: skip
+        bt.Dense(288, 60).forward(np.zeros((288, 32)))
+    assert bt.Dense(288, 60).forward(np.zeros((288, 32)).T).shape == (32, 60)
+    with pytest.raises(ValueError, match=r"got \(4, 28, 28, 1\) \(channels last\? "
+                       r"pass x\.transpose\(0, 3, 1, 2\)\)$"):  # fmt: skip
+        conv.forward(np.zeros((4, 28, 28, 1)))
+    assert conv.forward(np.zeros((4, 28, 28, 1)).transpose(0, 3, 1, 2)).shape == (4, 2, 24, 24)
+    with pytest.raises(ValueError, match=r"got \(2, 3, 28, 28\)$"):  # no hint: just wrong
+        conv.forward(np.zeros((2, 3, 28, 28)))
 
 
 def test_kernel_larger_than_padded_input(conv):

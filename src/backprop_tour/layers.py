@@ -111,11 +111,13 @@ class Dense(Layer):
 
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 2, self, "(N, in_features)")
+        check_ndim(x, 2, self, "(N, in_features)", hint="a Flatten missing?" if x.ndim > 2 else "")
         if x.shape[1] != self.in_features:
+            # source 003 keeps samples as columns, (in_features, N): its x is our x.T
+            columns = x.shape[0] == self.in_features
             raise ValueError(
                 f"{self!r}: expected x of shape (N, {self.in_features}), got {x.shape}"
-                + (" (did you forget a Flatten?)" if x.ndim > 2 else "")
+                + (" (samples as columns? pass x.T, one sample per row)" if columns else "")
             )
         out = x @ self.params["W"].T + self.params["b"]
         return self._finish_forward(out, x)
@@ -184,9 +186,11 @@ class Conv2D(Layer):
         check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint(x, self.in_channels))
         n, c, h, w = x.shape
         if c != self.in_channels:
+            channels_last = w == self.in_channels  # (N, H, W, C), as Keras stores images
             raise ValueError(
                 f"{self!r}: expected x of shape (N, {self.in_channels}, H, W) "
                 f"({self.in_channels} input channel(s)), got {x.shape}"
+                + (" (channels last? pass x.transpose(0, 3, 1, 2))" if channels_last else "")
             )
         kh, kw = self.kernel_size
         p = self.padding
