@@ -30,13 +30,15 @@ def as_float_array(x, who: object, name: str = "x") -> np.ndarray:
 
 
 def check_ndim(
-    x: np.ndarray, ndim: int, who: object, layout: str, name: str = "x", hint: str = ""
+    x: np.ndarray, ndim: int, who: object, layout: str, name: str = "x", hint=None
 ) -> None:
-    """``hint``: appended to the message in parentheses, e.g. the likely fix."""
+    """``hint``: a function of ``x`` naming the likely fix (or ""), called only when the
+    check fails, so a passing check costs nothing more; its text ends the message."""
     if x.ndim != ndim:
+        fix = hint(x) if hint else ""
         raise ValueError(
             f"{who}: expected {name} with {ndim} dimensions {layout}, "
-            f"got {x.ndim} dimensions with shape {x.shape}" + (f" ({hint})" if hint else "")
+            f"got {x.ndim} dimensions with shape {x.shape}" + (f" ({fix})" if fix else "")
         )
 
 

@@ -62,7 +62,7 @@ class Layer:
         return out
 
 
-def _missing_axes_hint(x: np.ndarray, channels: int | None) -> str:
+def _missing_axes_hint(x: np.ndarray, channels: int | None = None) -> str:
     """The likely fix for images given without their batch or channel axis: a batch of
     one-channel images ``(N, H, W)`` needs ``x[:, None]``, one image ``(H, W)`` needs
     ``x[None, None]``.  Empty for other shapes (or for a layer with several channels)."""
@@ -73,6 +73,11 @@ def _missing_axes_hint(x: np.ndarray, channels: int | None) -> str:
     if x.ndim == 2:
         return "one image? add the batch and channel axes: x[None, None]"
     return ""
+
+
+def _flatten_hint(x: np.ndarray) -> str:
+    """The likely fix for images given to a Dense layer."""
+    return "a Flatten missing?" if x.ndim > 2 else ""
 
 
 def _init_rng(rng) -> np.random.Generator:
@@ -111,7 +116,7 @@ class Dense(Layer):
 
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 2, self, "(N, in_features)", hint="a Flatten missing?" if x.ndim > 2 else "")
+        check_ndim(x, 2, self, "(N, in_features)", hint=_flatten_hint)
         if x.shape[1] != self.in_features:
             # source 003 keeps samples as columns, (in_features, N): its x is our x.T
             columns = x.shape[0] == self.in_features
@@ -181,9 +186,12 @@ class Conv2D(Layer):
             f"stride={self.stride}, padding={self.padding})"
         )
 
+    def _axes_hint(self, x: np.ndarray) -> str:
+        return _missing_axes_hint(x, self.in_channels)
+
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint(x, self.in_channels))
+        check_ndim(x, 4, self, "(N, C, H, W)", hint=self._axes_hint)
         n, c, h, w = x.shape
         if c != self.in_channels:
             channels_last = w == self.in_channels  # (N, H, W, C), as Keras stores images
@@ -238,7 +246,7 @@ class MaxPool2D(Layer):
 
     def forward(self, x):
         x = as_float_array(x, self)
-        check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint(x, None))
+        check_ndim(x, 4, self, "(N, C, H, W)", hint=_missing_axes_hint)
         _, _, h, w = x.shape
         k, s = self.size, self.stride
         if k > h or k > w:
