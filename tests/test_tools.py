@@ -110,3 +110,16 @@ def test_lab_copy_names_copies_older_than_the_book(tmp_path):
 
 def test_lab_dir_is_ignored_by_git():
     assert "lab/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_benchmark_verdict_needs_both_readings_under_the_bar():
+    spec = importlib.util.spec_from_file_location(
+        "compare_torch", ROOT / "benchmarks" / "compare_torch.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.verdict(0.70, [0.60, 0.74, 0.90]) == "meets 0.75x"  # median 0.74
+    assert bench.verdict(0.75, [0.75]) == "meets 0.75x"  # "at most": the bar itself passes
+    assert bench.verdict(0.70, [0.70, 0.80, 0.90]) == "0.75x by one reading only"
+    assert bench.verdict(0.80, [0.60, 0.70, 0.72]) == "0.75x by one reading only"
+    assert bench.verdict(0.80, [0.76, 0.90]) == "misses 0.75x"
