@@ -8,8 +8,11 @@ Network (source 003): (N,1,28,28) -> Conv2D 2x1x5x5 -> ReLU -> MaxPool 2 -> Flat
 process, BLAS capped at ``--blas-threads`` throughout:
 
 * a per-layer table: forward and backward milliseconds per batch for every layer, timed
-  one layer at a time inside a real training epoch (the Conv2D backward twice: without the
-  input gradient, as ``fit`` runs it, and with it, as ``model.backward(dout)`` does);
+  one layer at a time inside real training epochs.  The Conv2D backward is timed both
+  ways: without the input gradient (as ``fit`` runs it) in the even epochs, which every
+  other row also comes from; with it (as ``model.backward(dout)`` runs it) in the odd
+  epochs.  So each row is timed as a training loop runs it, never as a second backward
+  repeated on the arrays the first one just left in cache;
 * one epoch with ``bt.fit``;
 * one epoch with a reader's plain loop: ``model.forward``, ``loss.forward``,
   ``model.backward(loss.backward())`` (input gradient included), then every parameter
@@ -64,7 +67,13 @@ def new_model():
 
 def layer_table(x, y, epochs: int) -> list[tuple[str, float, float]]:
     """``[(layer, forward ms, backward ms), ...]``: each layer's forward and backward timed
-    alone, batch by batch, while the network trains (medians over every batch)."""
+    alone, batch by batch, while the network trains (medians over every batch).
+
+    Epochs alternate: the even ones train as ``fit`` does (no input gradient) and give every
+    row; the odd ones train as ``model.backward(dout)`` does and give only the Conv2D
+    backward with the input gradient.  ``epochs`` must be at least 2."""
+    if epochs < 2:
+        raise ValueError(f"layer_table: expected epochs >= 2 (one of each kind), got {epochs}")
     model, loss, opt = new_model()
     layers = model.layers
     fwd = [[] for _ in layers]
@@ -72,31 +81,36 @@ def layer_table(x, y, epochs: int) -> list[tuple[str, float, float]]:
     conv_dx, loss_t, step_t = [], [], []
     rng = np.random.default_rng(1)
     clock = time.perf_counter
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        with_dx = epoch % 2 == 1  # odd epochs: the first layer returns dL/d(images) too
         order = rng.permutation(len(x))
         for i in range(0, len(x) - BATCH + 1, BATCH):
             idx = order[i : i + BATCH]
             a, yb = x[idx], y[idx]
-            for k, layer in enumerate(layers):
+            f_times, b_times = [], []
+            for layer in layers:
                 t = clock()
                 a = layer.forward(a)
-                fwd[k].append(clock() - t)
+                f_times.append(clock() - t)
             t = clock()
             loss.forward(a, yb)
             d = loss.backward()
-            loss_t.append(clock() - t)
+            loss_time = clock() - t
             for k in reversed(range(len(layers))):
                 t = clock()
-                d_in = layers[k].backward(d, need_dx=k > 0)
-                bwd[k].append(clock() - t)
-                if k == 0:  # the same backward once more, input gradient included
-                    t = clock()
-                    layers[0].backward(d, need_dx=True)
-                    conv_dx.append(clock() - t)
-                d = d_in
+                d = layers[k].backward(d, need_dx=k > 0 or with_dx)
+                b_times.append(clock() - t)
             t = clock()
             opt.step()
-            step_t.append(clock() - t)
+            step_time = clock() - t
+            if with_dx:
+                conv_dx.append(b_times[-1])
+                continue
+            for k in range(len(layers)):
+                fwd[k].append(f_times[k])
+                bwd[k].append(b_times[len(layers) - 1 - k])
+            loss_t.append(loss_time)
+            step_t.append(step_time)
 
     def ms(v):
         return statistics.median(v) * 1e3
@@ -177,7 +191,7 @@ def main() -> None:
     x, y, _, _ = load_mnist_split(seed=0)
     with threadpool_limits(args.blas_threads, "blas"):
         config = blas_config()
-        layers = layer_table(x, y, epochs=2)
+        layers = layer_table(x, y, epochs=4)  # 2 without dx, 2 with
         fit_s = fit_epoch_seconds(x, y, args.epochs, args.blas_threads)
         plain_s = plain_epoch_seconds(x, y, args.epochs, need_dx=True)
         plain_nodx_s = plain_epoch_seconds(x, y, args.epochs, need_dx=False)
@@ -189,7 +203,7 @@ def main() -> None:
 
     print(f"backprop_tour benchmark  (python {platform.python_version()}, {platform.machine()})")
     print(f"  {config}")
-    print(f"  per batch of {BATCH}, ms (median over 2 epochs of batches):")
+    print(f"  per batch of {BATCH}, ms (median over the batches of 2 epochs):")
     print(f"    {'layer':<52} {'forward':>8} {'backward':>9}")
     for name, f, b in layers:
         print(f"    {name:<52} {f:>8.3f} {b:>9.3f}")

@@ -123,3 +123,36 @@ def test_benchmark_verdict_needs_both_readings_under_the_bar():
     assert bench.verdict(0.70, [0.70, 0.80, 0.90]) == "0.75x by one reading only"
     assert bench.verdict(0.80, [0.60, 0.70, 0.72]) == "0.75x by one reading only"
     assert bench.verdict(0.80, [0.76, 0.90]) == "misses 0.75x"
+
+
+def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_work():
+    # The Conv2D backward with the input gradient is timed in epochs of its own, as a
+    # training loop runs it, not repeated on the arrays the backward without it just left
+    # in cache.  No batch may run both kinds.
+    spec = importlib.util.spec_from_file_location("bench_cnn", ROOT / "benchmarks" / "bench_cnn.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    calls = []  # need_dx of every Conv2D backward, in order
+    real_new_model = bench.new_model
+
+    def recording_model():
+        model, loss, opt = real_new_model()
+        conv = model.layers[0]
+        real_backward = conv.backward
+
+        def backward(dout, *, need_dx=True):
+            calls.append(need_dx)
+            return real_backward(dout, need_dx=need_dx)
+
+        conv.backward = backward
+        return model, loss, opt
+
+    bench.new_model = recording_model
+    x, y = bench.load_mnist_split(seed=0)[:2]
+    rows = bench.layer_table(x[:64], y[:64], epochs=4)  # 2 batches an epoch
+    assert calls == [False, False, True, True, False, False, True, True]
+    names = [name for name, _, _ in rows]
+    assert names[0].endswith("(no dx)") and names[1].endswith("(with dx)")
+    assert all(f > 0 and b > 0 for _, f, b in rows[2:-2])  # every layer timed both ways
+    with pytest.raises(ValueError, match="epochs >= 2"):
+        bench.layer_table(x[:64], y[:64], epochs=1)
