@@ -123,6 +123,21 @@ def test_benchmark_verdict_needs_both_readings_under_the_bar():
     assert bench.verdict(0.70, [0.70, 0.80, 0.90]) == "0.75x by one reading only"
     assert bench.verdict(0.80, [0.60, 0.70, 0.72]) == "0.75x by one reading only"
     assert bench.verdict(0.80, [0.76, 0.90]) == "misses 0.75x"
+    # judged as printed (three decimals), so the verdict agrees with the figure beside it
+    assert bench.verdict(0.7504, [0.7504]) == "meets 0.75x"  # printed 0.750
+    assert bench.verdict(0.7540, [0.70]) == "0.75x by one reading only"  # printed 0.754
+
+
+def test_benchmark_noise_line_says_when_one_run_cannot_settle_the_bar():
+    spec = importlib.util.spec_from_file_location(
+        "compare_torch", ROOT / "benchmarks" / "compare_torch.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.noise_line([0.30, 0.31, 0.32]).endswith("(1.1-fold)")  # quiet: no warning
+    assert "the machine is noisy" in bench.noise_line([0.20, 0.30, 0.40])  # 2-fold
+    assert "too few rounds" in bench.noise_line([0.30])  # one round measures no noise
+    assert "too few rounds" in bench.noise_line([0.30, 0.30])
 
 
 def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_work():
