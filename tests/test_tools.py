@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHECK = "nbval-check-output"
 
 
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+def load(name, folder="tools"):
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -113,11 +113,7 @@ def test_lab_dir_is_ignored_by_git():
 
 
 def test_benchmark_verdict_needs_both_readings_under_the_bar():
-    spec = importlib.util.spec_from_file_location(
-        "compare_torch", ROOT / "benchmarks" / "compare_torch.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load("compare_torch", "benchmarks")
     assert bench.verdict(0.70, [0.60, 0.74, 0.90]) == "meets 0.75x"  # median 0.74
     assert bench.verdict(0.75, [0.75]) == "meets 0.75x"  # "at most": the bar itself passes
     assert bench.verdict(0.70, [0.70, 0.80, 0.90]) == "0.75x by one reading only"
@@ -129,11 +125,7 @@ def test_benchmark_verdict_needs_both_readings_under_the_bar():
 
 
 def test_benchmark_noise_line_says_when_one_run_cannot_settle_the_bar():
-    spec = importlib.util.spec_from_file_location(
-        "compare_torch", ROOT / "benchmarks" / "compare_torch.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load("compare_torch", "benchmarks")
     assert bench.noise_line([0.30, 0.31, 0.32]).endswith("(1.1-fold)")  # quiet: no warning
     assert "the machine is noisy" in bench.noise_line([0.20, 0.30, 0.40])  # 2-fold
     assert "too few rounds" in bench.noise_line([0.30])  # one round measures no noise
@@ -144,9 +136,7 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
     # The Conv2D backward with the input gradient is timed in epochs of its own, as a
     # training loop runs it, not repeated on the arrays the backward without it just left
     # in cache.  No batch may run both kinds.
-    spec = importlib.util.spec_from_file_location("bench_cnn", ROOT / "benchmarks" / "bench_cnn.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load("bench_cnn", "benchmarks")
     calls = []  # need_dx of every Conv2D backward, in order
     real_new_model = bench.new_model
 
@@ -168,6 +158,6 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
     assert calls == [False, False, True, True, False, False, True, True]
     names = [name for name, _, _ in rows]
     assert names[0].endswith("(no dx)") and names[1].endswith("(with dx)")
-    assert all(f > 0 and b > 0 for _, f, b in rows[2:-2])  # every layer timed both ways
+    assert all(f > 0 and b > 0 for _, f, b in rows[2:-2])  # each forward and backward timed
     with pytest.raises(ValueError, match="epochs >= 2"):
         bench.layer_table(x[:64], y[:64], epochs=1)
