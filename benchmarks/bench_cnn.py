@@ -100,15 +100,16 @@ def layer_table(x, y, epochs: int) -> list[tuple[str, float, float]]:
                 t = clock()
                 d = layers[k].backward(d, need_dx=k > 0 or with_dx)
                 b_times.append(clock() - t)
+            b_times.reverse()  # timed last layer first; now in layer order
             t = clock()
             opt.step()
             step_time = clock() - t
             if with_dx:
-                conv_dx.append(b_times[-1])
+                conv_dx.append(b_times[0])
                 continue
             for k in range(len(layers)):
                 fwd[k].append(f_times[k])
-                bwd[k].append(b_times[len(layers) - 1 - k])
+                bwd[k].append(b_times[k])
             loss_t.append(loss_time)
             step_t.append(step_time)
 

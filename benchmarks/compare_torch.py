@@ -82,6 +82,20 @@ def noise_line(torch_epochs) -> str:
     return line
 
 
+def epoch_line(name: str, threads: int, mine, reference, against: str) -> str:
+    """Our epoch times over the rounds against a reference's, one line: our median, the
+    ratio of medians, the ratios taken within each round (neighbours in time share the
+    noise), and the verdict judged on those same printed figures."""
+    s = med(mine)
+    ratio = s / med(reference)
+    paired = [o / t for o, t in zip(mine, reference, strict=True)]
+    return (
+        f"  backprop_tour {name:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
+        f"  {s:.3f} s = {ratio:.3f}x {against} (per round: {spread(paired)})"
+        f"  {verdict(ratio, paired)}"
+    )
+
+
 def fmt(v: float) -> str:
     return "      -" if v != v else f"{v:7.3f}"  # NaN: no such figure
 
@@ -125,7 +139,8 @@ def main() -> None:
         cells += [layer(theirs, torch_row, c) for c in (1, 2)]
         print(f"{label:<56} " + "  ".join(fmt(v) for v in cells))
 
-    torch_s = med([t["epoch"] for t in theirs])
+    torch_epochs = [t["epoch"] for t in theirs]
+    torch_s = med(torch_epochs)
     print(f"\none epoch (4000 images, batch 32, float64), median of {args.rounds} rounds:")
     print(f"  PyTorch ({args.torch_threads} threads){'':<60}{torch_s:.3f} s")
     ways = {
@@ -135,30 +150,18 @@ def main() -> None:
     }
     for way, name in ways.items():
         for threads in (1, 2):
-            s = med([run[way] for run in ours[threads]])
-            # the same ratio taken within each round (neighbours in time share the noise)
-            paired = [o[way] / t["epoch"] for o, t in zip(ours[threads], theirs, strict=True)]
-            print(
-                f"  backprop_tour {name:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
-                f"  {s:.3f} s = {s / torch_s:.3f}x PyTorch's time (per round: {spread(paired)})"
-                f"  {verdict(s / torch_s, paired)}"
-            )
-    print("\n  " + noise_line([t["epoch"] for t in theirs]))
+            mine = [run[way] for run in ours[threads]]
+            print(epoch_line(name, threads, mine, torch_epochs, "PyTorch's time"))
+    print("\n  " + noise_line(torch_epochs))
     # like for like: PyTorch computing dL/d(images) too, as model.backward(dout) does
-    torch_ig = med([t["epoch_image_grad"] for t in theirs])
+    torch_ig_epochs = [t["epoch_image_grad"] for t in theirs]
     print(
-        f"\n  PyTorch, the images requiring a gradient ({args.torch_threads} threads){'':<34}{torch_ig:.3f} s"
+        f"\n  PyTorch, the images requiring a gradient ({args.torch_threads} threads){'':<34}"
+        f"{med(torch_ig_epochs):.3f} s"
     )
     for threads in (1, 2):
-        s = med([run["plain"] for run in ours[threads]])
-        paired = [
-            o["plain"] / t["epoch_image_grad"] for o, t in zip(ours[threads], theirs, strict=True)
-        ]
-        print(
-            f"  backprop_tour {ways['plain']:<53} {threads} BLAS thread{'s' if threads > 1 else ' '}"
-            f"  {s:.3f} s = {s / torch_ig:.3f}x that time (per round: {spread(paired)})"
-            f"  {verdict(s / torch_ig, paired)}"
-        )
+        mine = [run["plain"] for run in ours[threads]]
+        print(epoch_line(ways["plain"], threads, mine, torch_ig_epochs, "that time"))
 
 
 if __name__ == "__main__":

@@ -124,6 +124,15 @@ def test_benchmark_verdict_needs_both_readings_under_the_bar():
     assert bench.verdict(0.7540, [0.70]) == "0.75x by one reading only"  # printed 0.754
 
 
+def test_benchmark_epoch_line_prints_the_figures_its_verdict_judges():
+    bench = load("compare_torch", "benchmarks")
+    at_bar = bench.epoch_line("fit", 1, [0.30, 0.30, 0.30], [0.40, 0.40, 0.40], "PyTorch's")
+    assert "0.300 s = 0.750x PyTorch's (per round: 0.750x" in at_bar
+    assert at_bar.endswith("meets 0.75x")
+    over = bench.epoch_line("fit", 2, [0.3016], [0.40], "PyTorch's")  # 0.754
+    assert "= 0.754x" in over and over.endswith("misses 0.75x")
+
+
 def test_benchmark_noise_line_says_when_one_run_cannot_settle_the_bar():
     bench = load("compare_torch", "benchmarks")
     assert bench.noise_line([0.30, 0.31, 0.32]).endswith("(1.1-fold)")  # quiet: no warning
