@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: help book pdf printed test lab restore live outputs bench bench-torch lint unit nbval built browser assets clean
+.PHONY: help book pdf printed test lab restore live outputs bench bench-dx bench-torch lint unit nbval built browser assets clean
 
 help:
 	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
@@ -17,6 +17,7 @@ help:
 	@echo "make restore CHAPTER=02_chain_rule   put back the book's version of a chapter in lab/"
 	@echo "make outputs  re-execute the chapters and store their checked outputs"
 	@echo "make bench    time one training epoch and the conv layer"
+	@echo "make bench-dx time the first layer's input gradient four ways against its arithmetic"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(VENV): $(STAMP)
@@ -128,6 +129,10 @@ outputs: $(STAMP)
 bench: $(STAMP)
 	@echo "== benchmarks/bench_cnn.py"
 	$(BIN)/python benchmarks/bench_cnn.py
+
+bench-dx: $(STAMP)
+	@echo "== benchmarks/bench_input_grad.py"
+	$(BIN)/python benchmarks/bench_input_grad.py
 
 # PyTorch for the side-by-side comparison lives in its own environment (CPU build, 2.13.0).
 bench-torch: $(STAMP)

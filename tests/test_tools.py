@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -170,3 +171,30 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
     assert all(f > 0 and b > 0 for _, f, b in rows[2:-2])  # each forward and backward timed
     with pytest.raises(ValueError, match="epochs >= 2"):
         bench.layer_table(x[:64], y[:64], epochs=1)
+
+
+@pytest.mark.parametrize("f_out, c_in, kh, kw", [(2, 1, 5, 5), (3, 2, 3, 4)])
+def test_benchmark_input_grad_ways_all_compute_the_loop_references_dx(f_out, c_in, kh, kw):
+    # The timings compare like with like only if every way computes the same gradient.
+    bench = load("bench_input_grad", "benchmarks")
+    from backprop_tour import conv
+
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((f_out, c_in, kh, kw))
+    dout = rng.standard_normal((3, f_out, 6, 7))
+    x = np.zeros((3, c_in, 6 + kh - 1, 7 + kw - 1))
+    reference, _, _ = conv.conv2d_backward_loops(x, w, dout)
+    assert len(bench.WAYS) == 4
+    for name, way in bench.WAYS.items():
+        np.testing.assert_allclose(way(dout, w), reference, atol=1e-12, err_msg=name)
+    assert bench.useful_madds(dout, w) == 3 * f_out * c_in * 6 * 7 * kh * kw
+
+
+def test_benchmark_input_grad_prints_every_way_and_the_floor(monkeypatch, capsys):
+    bench = load("bench_input_grad", "benchmarks")
+    monkeypatch.setattr(sys, "argv", ["bench_input_grad.py", "--number", "1"])
+    bench.main()
+    out = capsys.readouterr().out
+    assert "0.92 M useful multiply-adds" in out  # 32 * 2 * 24 * 24 * 25
+    for name in [*bench.WAYS, "floor: useful work"]:
+        assert name in out
