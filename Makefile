@@ -18,6 +18,7 @@ help:
 	@echo "make outputs  re-execute the chapters and store their checked outputs"
 	@echo "make bench    time one training epoch and the conv layer"
 	@echo "make bench-dx time the first layer's input gradient four ways against its arithmetic"
+	@echo "make bench-torch  the same epoch and per-layer table side by side with PyTorch (own venv)"
 	@echo "make clean    remove the build and the virtual environment"
 
 $(VENV): $(STAMP)
