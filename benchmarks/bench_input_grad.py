@@ -11,8 +11,9 @@ calls), each from ``dout`` as the layer receives it, so its own layout copies co
 
 * ``row bands``: the library's way for narrow inputs (``conv.input_grad_rows``): one
   product per kernel row with a band matrix, whose zeros cost arithmetic;
-* ``col2im``: the library's way for wide inputs: ``W_mat.T @ dout_mat`` holds every tap's
-  share, added back onto the input one tap at a time;
+* ``col2im``: the library's way for wide inputs (``conv.input_grad_col2im``):
+  ``W_mat.T @ dout_mat`` holds every tap's share, added back onto the input one tap at a
+  time (its dout transpose is shared with the weight gradient in the layer, counted here);
 * ``shift and add``: one scaled copy of dout per filter and kernel tap, added in place;
 * ``FFT``: the full convolution as a product of zero-padded spectra.
 
@@ -43,9 +44,9 @@ def dx_row_bands(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
 def dx_col2im(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
     n, f_out, h, wd = dout.shape
     _, c, kh, kw = w.shape
+    # dout with the batch innermost, as conv2d_backward makes it for the weight gradient
     dout_mat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(f_out, -1)
-    dcols = w.reshape(f_out, -1).T @ dout_mat  # (C*KH*KW, H_out*W_out*N)
-    return conv.col2im(dcols, (n, c, h + kh - 1, wd + kw - 1), kh, kw, stride=1)
+    return conv.input_grad_col2im(dout_mat, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
 
 
 def dx_shift_add(dout: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from backprop_tour import conv
+
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = "nbval-check-output"
 
@@ -152,14 +154,14 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
 
     def recording_model():
         model, loss, opt = real_new_model()
-        conv = model.layers[0]
-        real_backward = conv.backward
+        first = model.layers[0]
+        real_backward = first.backward
 
         def backward(dout, *, need_dx=True):
             calls.append(need_dx)
             return real_backward(dout, need_dx=need_dx)
 
-        conv.backward = backward
+        first.backward = backward
         return model, loss, opt
 
     bench.new_model = recording_model
@@ -177,8 +179,6 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
 def test_benchmark_input_grad_ways_all_compute_the_loop_references_dx(f_out, c_in, kh, kw):
     # The timings compare like with like only if every way computes the same gradient.
     bench = load("bench_input_grad", "benchmarks")
-    from backprop_tour import conv
-
     rng = np.random.default_rng(5)
     w = rng.standard_normal((f_out, c_in, kh, kw))
     dout = rng.standard_normal((3, f_out, 6, 7))

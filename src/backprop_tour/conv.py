@@ -240,6 +240,17 @@ def col2im(dcols: np.ndarray, xp_shape: tuple, kh: int, kw: int, stride: int) ->
     return dxt.transpose(3, 0, 1, 2)  # (C, Hp, Wp, N) -> (N, C, Hp, Wp), a view
 
 
+def input_grad_col2im(dout_mat: np.ndarray, w: np.ndarray, xp_shape: tuple, stride: int):
+    """dL/d(padded input) through the columns: ``(F, H_out*W_out*N) -> (N, C, Hp, Wp)``.
+
+    ``W_mat.T @ dout_mat`` gives every kernel tap's share of every output's gradient, in
+    the layout of :func:`im2col`; :func:`col2im` adds each share back onto the pixel it
+    came from.  ``dout_mat`` is dout with the batch innermost, as the weight gradient uses it.
+    """
+    f_out, _, kh, kw = w.shape
+    return col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
+
+
 def _few_rows_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` for ``a: (F, K)``, ``b: (K, P)`` with very few rows F (filters).
 
@@ -284,11 +295,11 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     * ``dx``: each output's gradient sent back through every tap, the full convolution of
       (dilated) dout with ``w``; then the padding is cropped.  For narrow inputs
       (:func:`band_pays`, the book's digits) by row bands (:func:`input_grad_rows`), otherwise
-      ``col2im(W_mat.T @ dout_mat)``.
+      through the columns (:func:`input_grad_col2im`).
 
     Returns ``(dx or None, dw, db)``.
     """
-    f_out, _, kh, kw = w.shape
+    f_out, _, _, kw = w.shape
     # (N, F, H_out, W_out) -> (F, H_out, W_out, N): the column order of cols
     dout_mat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(f_out, -1)
     # dw = dout_mat @ cols.T, computed as (cols @ dout_mat.T).T to reuse the few-rows trick
@@ -299,7 +310,7 @@ def conv2d_backward(cols, xp_shape, w, dout, stride: int, padding: int, need_dx:
     if band_pays(xp_shape[3], kw):
         dxp = input_grad_rows(dout, w, xp_shape, stride)
     else:
-        dxp = col2im(w.reshape(f_out, -1).T @ dout_mat, xp_shape, kh, kw, stride)
+        dxp = input_grad_col2im(dout_mat, w, xp_shape, stride)
     return _crop(dxp, padding), dw, db
 
 
