@@ -163,9 +163,10 @@ def _make(data: np.ndarray, parents: tuple, vjp: Callable, op: str) -> Tensor:
     return out
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` depends on (through tensors that require a gradient), each
-    after all of its parents; ``root`` last.  Iterative, so a deep graph is no problem."""
+def topological_order(root: Tensor, *, constants: bool = False) -> list[Tensor]:
+    """Every tensor ``root`` depends on through tensors that require a gradient (and the
+    constants too, if ``constants``), each after all of its parents; ``root`` last.
+    Iterative, so a deep graph is no problem."""
     order, seen = [], set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
@@ -175,7 +176,11 @@ def topological_order(root: Tensor) -> list[Tensor]:
         elif id(node) not in seen:
             seen.add(id(node))
             stack.append((node, True))
-            stack += [(p, False) for p in node.parents if p.requires_grad and id(p) not in seen]
+            stack += [
+                (p, False)
+                for p in node.parents
+                if (constants or p.requires_grad) and id(p) not in seen
+            ]
     return order
 
 
@@ -445,17 +450,19 @@ Tensor.relu, Tensor.sigmoid = relu, sigmoid
 class GraphNode:
     """One tensor of a recorded graph, as plain data for :mod:`backprop_tour.viz.graph`:
     ``label`` (its name or its operation), ``shape``, ``parents`` (indices into the list),
-    and whether it is a leaf."""
+    whether it is a leaf and whether it receives a gradient."""
 
     label: str
     shape: tuple
     parents: tuple[int, ...]
     leaf: bool
+    requires_grad: bool
 
 
 def graph_nodes(root: Tensor) -> list[GraphNode]:
-    """The graph behind ``root`` in topological order (``root`` last), as plain data."""
-    order = topological_order(root)
+    """The graph behind ``root``, constants included, in topological order (``root``
+    last), as plain data."""
+    order = topological_order(root, constants=True)
     index = {id(t): i for i, t in enumerate(order)}
     return [
         GraphNode(
@@ -463,6 +470,7 @@ def graph_nodes(root: Tensor) -> list[GraphNode]:
             t.shape,
             tuple(index[id(p)] for p in t.parents if id(p) in index),
             t.is_leaf,
+            t.requires_grad,
         )
         for t in order
     ]

@@ -8,10 +8,11 @@ widgets or HTML; they never compute a gradient and never call ``plt.show()``.
 * :mod:`charts` — curves, bars, descent paths, decision maps;
 * :mod:`graph` — computational graphs, values forward and gradients backward;
 * :mod:`grids` — small matrices as grids of numbers, windows sliding over them;
+* :mod:`recorded` — the graph an autodiff engine recorded, and its backward pass;
 * :func:`gradient_diff` — where a backward pass and central differences disagree.
 """
 
-from . import charts, graph, grids
+from . import charts, graph, grids, recorded
 from .animation import animate
 from .heatmaps import gradient_diff as gradient_diff  # re-exported
 from .sliders import slider
@@ -27,5 +28,6 @@ __all__ = [
     "charts",
     "graph",
     "grids",
+    "recorded",
     "gradient_diff",
 ]
