@@ -421,3 +421,34 @@ def test_in_place_answers_are_fine():
         return dout
 
     assert ex.check("relu_backward", relu_backward).passed
+
+
+def test_a_new_chapter_registers_its_exercises_the_same_way():
+    from backprop_tour.exercises import engine
+
+    exercise = ex.Exercise(
+        "double_it",
+        "7",
+        "double_it(x) -> y",
+        "Return twice x, an array of any shape, as a new array of the same shape.",
+        lambda x: 2.0 * x,
+        lambda: [ex.Case((np.arange(3.0),)), ex.Case((np.ones((2, 2)),))],
+        ("y",),
+    )
+    ex.register(exercise)
+    try:
+        assert ex.names(7) == ["double_it"] and ex.names()[-1] == "double_it"
+        assert ex.check("double_it", lambda x: x + x).passed
+        assert "factor 2" in ex.check("double_it", lambda x: 4.0 * x).message
+        with pytest.raises(ValueError, match="already registered"):
+            ex.register(exercise)
+    finally:
+        del engine._EXERCISES["double_it"]
+
+
+def test_library_loop_references_are_the_solutions():
+    from backprop_tour import layers
+
+    assert ex.solution("conv_backward") is conv.conv2d_backward_loops
+    assert ex.solution("maxpool_backward") is layers.maxpool2d_backward_loops
+    assert ex.solution_source("conv_backward").startswith("def conv_backward(")

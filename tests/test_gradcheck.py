@@ -79,3 +79,31 @@ def test_agree_is_a_verdict_against_a_bound():
     assert agree(a, a * (1 + 1e-9), tol=TOLERANCE) and not agree(a, a * (1 + 1e-9))
     with pytest.raises(ValueError, match="same shape"):
         agree(np.ones(2), np.ones(3))
+
+
+def test_one_comparison_for_agree_and_gradient_checks():
+    from backprop_tour.gradcheck import Agreement, GradCheckResult, compare
+
+    assert GradCheckResult is Agreement
+    rng = np.random.default_rng(0)
+    report = check_layer(WrongDense(3, 2, rng=rng), rng.standard_normal((4, 3)), rng=rng)
+    assert all(isinstance(r, Agreement) for r in report)
+    line = compare([1.0, 2.0], [1.0, 2.5], TOLERANCE, layer="L", name="W")
+    # 0.5 / (sqrt(5) + sqrt(7.25)) = 0.101...
+    assert str(line) == (
+        "L dW: rel_error 0.1 >= 1e-7 [FAIL]; worst at (1,): backward 2, central difference 2.5"
+    )
+
+
+def test_worst_index_points_at_the_largest_difference_or_the_first_nan():
+    from backprop_tour.gradcheck import worst_index
+
+    a = np.array([[0.0, 1.0], [2.0, 3.0]])
+    b = a + np.array([[0.1, -0.5], [0.2, 0.0]])
+    assert worst_index(a, b) == (0, 1)
+    b[1, 1] = np.nan
+    assert worst_index(a, b) == (1, 1)  # nothing is further off than a NaN
+    assert worst_index(a, b, finite_only=True) == (0, 1)  # a heat map outlines finite cells
+    assert worst_index(np.full(2, np.nan), np.zeros(2), finite_only=True) is None
+    assert worst_index(np.zeros(0), np.zeros(0)) is None
+    assert worst_index(np.float64(1.0), np.float64(2.0)) == ()

@@ -14,6 +14,12 @@ Two bounds, each far from the values it judges on both sides:
   ``h = 1e-6`` a correct backward gives about 1e-11 to 1e-8, a wrong one 1e-3 or more.
 * ``ROUNDING = 1e-12`` for one quantity computed two exact ways (a formula against the
   library, loops against the vectorised version): they differ by rounding, about 1e-16.
+* ``GRADING = 1e-6`` for the exercise grader (``backprop_tour.exercises``): a reader's
+  answer against the reference and central differences, whatever order of operations the
+  reader chose (float32 inside, loops, FFT ...); a wrong answer is off by far more.
+
+Every bound is printed by :func:`bound`; every comparison is an :class:`Agreement`
+(:func:`compare`), whose worst entry :func:`worst_index` finds.
 
 Reports print a *verdict against the bound* ("rel_error < 1e-7"), never the digits of
 the error itself when it passes: those digits are rounding noise and change from one CPU
@@ -30,6 +36,7 @@ import numpy as np
 
 TOLERANCE = 1e-7  # backward vs central differences
 ROUNDING = 1e-12  # the same quantity computed two exact ways
+GRADING = 1e-6  # an exercise's answer vs the reference and central differences
 
 
 def bound(tol: float) -> str:
@@ -83,44 +90,44 @@ def numerical_gradient_array(
     return numerical_gradient(lambda: float(np.sum(f() * dout)), x, h)
 
 
-@dataclass
-class GradCheckResult:
-    """One compared gradient: which layer, which argument, and how far apart."""
+def worst_index(a, b, *, finite_only: bool = False) -> tuple[int, ...] | None:
+    """Where ``a`` and ``b`` differ most: the index (in their shape) of the largest
+    ``|a - b|``, the first NaN or inf difference if there is one (nothing is further off).
 
-    layer: str
-    name: str
-    rel_error: float
-    worst_index: tuple
-    analytic: float
-    numeric: float
-
-    @property
-    def ok(self) -> bool:
-        return self.rel_error < TOLERANCE
-
-    def __str__(self) -> str:
-        if self.ok:
-            return f"{self.layer} d{self.name}: rel_error < {bound(TOLERANCE)} [ok]"
-        return (
-            f"{self.layer} d{self.name}: rel_error {self.rel_error:.2g} >= {bound(TOLERANCE)} "
-            f"[FAIL]; worst at {self.worst_index}: backward {self.analytic:.6g}, "
-            f"central difference {self.numeric:.6g}"
-        )
+    ``finite_only=True`` skips NaN and inf (a heat map greys them out and outlines the
+    worst finite cell).  ``None`` when there is no such entry (empty arrays, or no finite
+    difference with ``finite_only``); ``()`` for two 0-d arrays.
+    """
+    with np.errstate(all="ignore"):
+        diff = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))
+    finite = np.isfinite(diff)
+    if diff.size == 0 or (finite_only and not finite.any()):
+        return None
+    if not finite_only and not finite.all():
+        flat = int(np.argmin(finite))  # the first non-finite difference
+    else:
+        flat = int(np.argmax(np.where(finite, diff, -1.0)))
+    return tuple(int(i) for i in np.unravel_index(flat, diff.shape))
 
 
 @dataclass
 class Agreement:
-    """Whether two arrays agree within ``tol``; prints as a verdict, not as noise.
+    """Whether two arrays agree within the bound ``tol``: the one comparison of the library.
 
-    ``str()`` is ``"rel_error < 1e-12"`` when they agree, and otherwise the error (two
-    significant digits), the worst index and the two values there.
+    ``agree`` returns one, a gradient check one per gradient (``layer`` and ``name`` set:
+    which layer, which argument), and the exercise grader judges answers with them.
+    ``str()`` is a verdict against the bound when they agree (``"rel_error < 1e-12"``,
+    fixed by the mathematics, the same on every CPU) and otherwise the error (two
+    significant digits), the worst index and the two values there.  ``bool()`` is ``ok``.
     """
 
     rel_error: float
     tol: float
     worst_index: tuple
-    a: float
-    b: float
+    a: float  # the first array's value at worst_index (a gradient check: backward's)
+    b: float  # the second's (a gradient check: the central difference)
+    layer: str = ""
+    name: str = ""
 
     @property
     def ok(self) -> bool:
@@ -129,13 +136,46 @@ class Agreement:
     def __bool__(self) -> bool:
         return self.ok
 
+    # a gradient check's names for the two values
+    @property
+    def analytic(self) -> float:
+        return self.a
+
+    @property
+    def numeric(self) -> float:
+        return self.b
+
     def __str__(self) -> str:
+        if self.layer or self.name:  # one line of a gradient check
+            head = f"{self.layer} d{self.name}: rel_error"
+            if self.ok:
+                return f"{head} < {bound(self.tol)} [ok]"
+            return (
+                f"{head} {self.rel_error:.2g} >= {bound(self.tol)} [FAIL]; worst at "
+                f"{self.worst_index}: backward {self.a:.6g}, central difference {self.b:.6g}"
+            )
         if self.ok:
             return f"rel_error < {bound(self.tol)}"
         return (
             f"rel_error {self.rel_error:.2g} (not < {bound(self.tol)}); worst at "
             f"{self.worst_index}: {self.a:.6g} vs {self.b:.6g}"
         )
+
+
+#: A gradient check's line is an :class:`Agreement` with ``layer`` and ``name`` set.
+GradCheckResult = Agreement
+
+
+def compare(a, b, tol: float, *, layer: str = "", name: str = "") -> Agreement:
+    """``rel_error(a, b)`` judged against ``tol``, with the worst index and both values
+    there.  ``a`` and ``b`` must have the same shape."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    err = rel_error(a, b)
+    worst = worst_index(a, b)
+    if worst is None:  # empty arrays: nothing to point at
+        return Agreement(err, tol, (), 0.0, 0.0, layer, name)
+    return Agreement(err, tol, worst, float(a[worst]), float(b[worst]), layer, name)
 
 
 def agree(a, b, tol: float = ROUNDING) -> Agreement:
@@ -147,38 +187,20 @@ def agree(a, b, tol: float = ROUNDING) -> Agreement:
         print("formula vs library:", agree(by_hand, library))   # rel_error < 1e-12
         assert agree(by_hand, library)
     """
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    err = rel_error(a, b)
-    diff = np.abs(a - b)
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
-    worst = tuple(int(i) for i in worst)
-    a_w = float(a[worst]) if diff.size else 0.0
-    b_w = float(b[worst]) if diff.size else 0.0
-    return Agreement(err, tol, worst, a_w, b_w)
+    return compare(a, b, tol)
 
 
-def _compare(layer: str, name: str, analytic: np.ndarray, numeric: np.ndarray) -> GradCheckResult:
+def _compare(layer: str, name: str, analytic: np.ndarray, numeric: np.ndarray) -> Agreement:
     analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != numeric.shape:
         raise ValueError(
             f"{layer}: gradient for {name} has shape {analytic.shape}, expected {numeric.shape}"
         )
-    diff = np.abs(analytic - numeric)
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else ()
-    worst = tuple(int(i) for i in worst)
-    return GradCheckResult(
-        layer,
-        name,
-        rel_error(analytic, numeric),
-        worst,
-        float(analytic[worst]) if diff.size else 0.0,
-        float(numeric[worst]) if diff.size else 0.0,
-    )
+    return compare(analytic, numeric, TOLERANCE, layer=layer, name=name)
 
 
 class GradCheckReport(list):
-    """A list of :class:`GradCheckResult`; prints one line each, ``raise_if_failed()``."""
+    """A list of :class:`Agreement`, one per gradient; one line each, ``raise_if_failed()``."""
 
     @property
     def max_error(self) -> float:

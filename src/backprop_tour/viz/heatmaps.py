@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from ..gradcheck import TOLERANCE, bound, rel_error
+from ..gradcheck import TOLERANCE, bound, rel_error, worst_index
 from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE
 
 #: Drawn at the size shown: 7.5 in at 100 dpi fills the 750 px text column.
@@ -61,14 +61,8 @@ def _as_grid(a, what: str) -> np.ndarray:
 
 def worst_cell(analytic, numeric) -> tuple[int, ...] | None:
     """Index (in the arrays' own shape) of the largest finite ``|analytic - numeric|``;
-    ``None`` if no difference is finite."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        diff = np.abs(np.asarray(analytic, np.float64) - np.asarray(numeric, np.float64))
-    finite = np.isfinite(diff)
-    if not finite.any():
-        return None
-    flat = int(np.argmax(np.where(finite, diff, -1.0)))
-    return tuple(int(i) for i in np.unravel_index(flat, diff.shape))
+    ``None`` if no difference is finite (``gradcheck.worst_index`` skipping NaN and inf)."""
+    return worst_index(analytic, numeric, finite_only=True)
 
 
 def _limit(*arrays: np.ndarray) -> float:

@@ -1,0 +1,96 @@
+"""What a wrong answer is probably: its shape or its values compared with the right one
+transformed the ways people get it wrong (the exercise's named mistakes first, then a
+sign, a named factor, a transpose, rot180, a window shifted by one)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..gradcheck import GRADING, bound, compare
+from .common import close, copy_args, fmt
+
+
+def factor_names(case) -> list[tuple[str, float]]:
+    """Named constants a gradient is often off by: ("N (N = 3)", 3.0), ("1/N (N = 3)", ...)."""
+    out = []
+    for k, v in case.consts.items():  # N first: a missing or extra 1/N is the usual slip
+        shown = fmt(v)
+        out += [(f"{k} ({k} = {shown})", float(v)), (f"1/{k} ({k} = {shown})", 1.0 / v)]
+    return out[:2] + [("2", 2.0), ("1/2", 0.5)] + out[2:]
+
+
+def shape_hint(ex, case, k, got, exp) -> str:
+    shapes = f"expected shape {exp.shape}, got {got.shape}"
+    for m in ex.mistakes:
+        if m.part == k:
+            wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
+            if wrong.shape == got.shape and close(got, wrong):
+                return f"{m.hint} ({shapes})"
+    if exp.ndim == 2 and got.shape == exp.T.shape and close(got, exp.T):
+        return f"transposed ({shapes})"
+    n = case.consts.get("N")
+    if n is not None and got.shape == (n, *exp.shape):
+        if close(got.sum(axis=0), exp):
+            return f"not summed over the batch: sum over axis 0 ({shapes})"
+        if close(got.mean(axis=0), exp * 1.0):
+            return f"not summed over the batch ({shapes})"
+    if got.size == exp.size and close(got.reshape(exp.shape), exp):
+        return f"the right values in the wrong shape: reshape ({shapes})"
+    return f"wrong shape: {shapes}"
+
+
+def _shift_hint(got, exp) -> str:
+    if close(got, exp[..., ::-1, ::-1]):
+        return (
+            "rot180 of the right answer (a kernel flipped where it should not be, or not flipped)"
+        )
+    for axis in (-2, -1):
+        for by in (1, -1):
+            rolled = np.roll(exp, by, axis=axis)
+            zeroed = rolled.copy()
+            index = [slice(None)] * exp.ndim
+            index[axis] = 0 if by == 1 else -1
+            zeroed[tuple(index)] = 0.0
+            if close(got, rolled) or close(got, zeroed):
+                where = "down" if axis == -2 else "right"
+                if by == -1:
+                    where = "up" if axis == -2 else "left"
+                return f"a window shifted by one ({where}): check the index offsets"
+    return ""
+
+
+def value_hint(ex, case, k, got, exp) -> str:
+    for m in ex.mistakes:
+        if m.part == k:
+            wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
+            if close(got, wrong.reshape(got.shape) if wrong.size == got.size else wrong):
+                return m.hint
+    denom = float(np.sum(exp * exp))
+    if denom > 0:
+        c = float(np.sum(got * exp)) / denom
+        if abs(c - 1.0) > GRADING and close(got, c * exp):
+            if abs(c + 1.0) < GRADING:
+                return "the sign is flipped: yours is -1 times the right one"
+            named = [n for n, v in factor_names(case) if abs(abs(c) - v) < GRADING * v]
+            sign = "sign flipped and " if c < 0 else ""
+            if named:
+                return f"{sign}off by a factor {named[0]}: yours is {fmt(c)} times the right one"
+            if exp.size > 1 and abs(abs(c) - 1.0) > 1e-3:  # any scalar is a multiple of another
+                return f"{sign}off by a constant factor: yours is {fmt(c)} times the right one"
+    if exp.ndim == 2 and exp.shape[0] == exp.shape[1] and close(got, exp.T):
+        return "transposed"
+    if ex.shifts and exp.ndim >= 2:
+        shifted = _shift_hint(got, exp)
+        if shifted:
+            return shifted
+    found = compare(got, exp, GRADING)
+    if exp.size == 1:
+        return (
+            f"wrong value (rel_error {found.rel_error:.2g} > {bound(GRADING)}): "
+            f"yours {fmt(found.a)}, expected {fmt(found.b)}"
+        )
+    at = f"at index {found.worst_index}: " if found.worst_index else ""
+    return (
+        f"wrong values (rel_error {found.rel_error:.2g} > {bound(GRADING)}); worst {at}"
+        f"yours {fmt(found.a)}, expected {fmt(found.b)}"
+    )
