@@ -27,7 +27,8 @@ CHAPTERS = [
     "05_conv_backprop",
     "05b_bug_gallery",
     "06_putting_it_together",
-    "07_cheat_sheet",
+    "07_autodiff_engine",
+    "08_cheat_sheet",
     "glossary",
 ]
 MAX_PAGE = 3 * 2**20

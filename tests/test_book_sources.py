@@ -21,6 +21,7 @@ CHAPTERS_WITH_EXERCISES = [
     "04_fully_connected_backprop",
     "05_conv_backprop",
     "06_putting_it_together",
+    "07_autodiff_engine",
 ]
 
 
