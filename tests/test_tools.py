@@ -1,7 +1,9 @@
-"""The build tools: stored-output policy and the CDN fallback config."""
+"""The build tools: stored-output policy, the CDN fallback config, the browser check."""
 
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -198,3 +200,80 @@ def test_benchmark_input_grad_prints_every_way_and_the_floor(monkeypatch, capsys
     assert "0.92 M useful multiply-adds" in out  # 32 * 2 * 24 * 24 * 25
     for name in [*bench.WAYS, "floor: useful work"]:
         assert name in out
+
+
+# -- tools/chromium.py: run, skip or fail the stages that need a browser ----------------
+
+
+def fake_chromium(tmp_path, exit_code: int) -> str:
+    """An executable standing in for Chromium that exits with ``exit_code``."""
+    path = tmp_path / f"chromium-{exit_code}"
+    path.write_text(f"#!/bin/sh\necho 'cannot open display' >&2\nexit {exit_code}\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_chromium_decides_run_skip_or_fail():
+    chromium = load("chromium")
+    assert chromium.decide(["browser", "live"], None, ci=False) == (chromium.RUN, [])
+    assert chromium.decide(["browser"], None, ci=True) == (chromium.RUN, [])
+    code, lines = chromium.decide(["browser", "live"], "no Chromium at /x", ci=False)
+    assert code == chromium.SKIP == 3
+    assert len(lines) == 2, f"expected one line per skipped stage, got {lines}"
+    assert lines[0].startswith("== SKIPPED the browser tests") and "make live" in lines[1]
+    assert all("no Chromium at /x" in line and "apt-get install chromium" in line for line in lines)
+    code, lines = chromium.decide(["pdf"], "no Chromium at /x", ci=True)
+    assert code == chromium.ERROR == 1
+    assert lines[0].startswith("== FAILED the PDF") and "CI" in lines[0]
+
+
+def test_chromium_finds_absent_broken_and_working_browsers(tmp_path, monkeypatch):
+    chromium = load("chromium")
+    assert chromium.missing_browser(str(tmp_path / "nowhere")) == (
+        f"no Chromium at {tmp_path / 'nowhere'}"
+    )
+    broken = chromium.missing_browser(fake_chromium(tmp_path, 1))
+    assert broken is not None and "does not start (exit code 1: cannot open display)" in broken
+    assert chromium.missing_browser(fake_chromium(tmp_path, 0)) is None
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import now fails
+    assert "playwright" in chromium.missing_browser(fake_chromium(tmp_path, 0))
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_chromium_main_exit_codes(tmp_path, monkeypatch, capsys, ci):
+    chromium = load("chromium")
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("BACKPROP_TOUR_CHROMIUM", str(tmp_path / "nowhere"))
+    assert chromium.main(["pdf"]) == (chromium.ERROR if ci else chromium.SKIP)
+    out, err = capsys.readouterr()
+    assert len((err if ci else out).splitlines()) == 1, (out, err)
+    monkeypatch.setenv("BACKPROP_TOUR_CHROMIUM", fake_chromium(tmp_path, 0))
+    assert chromium.main(["pdf"]) == chromium.RUN
+    assert capsys.readouterr() == ("", "")
+
+
+def run_make(*args, ci: str = "", chromium: str) -> subprocess.CompletedProcess:
+    """``make`` in the repository without a browser; the venv is taken as installed (-o)
+    so that nothing is reinstalled."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
+    env.update(CI=ci, BACKPROP_TOUR_CHROMIUM=chromium)
+    return subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "-o", "assets", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_without_a_browser_skips_its_stages_outside_ci_and_fails_in_ci(tmp_path):
+    absent = str(tmp_path / "nowhere")
+    run = run_make("test", "STAGES=browser printed live", chromium=absent)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith("== SKIPPED") for line in lines[:3]), lines
+    assert lines[-1].endswith("SKIPPED (no working Chromium): browser printed live"), lines[-1]
+    run = run_make("pdf", chromium=absent)
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
+    assert run.stdout.startswith("== SKIPPED the PDF") and run.stdout.count("\n") == 1
+    run = run_make("test", "STAGES=browser printed live", ci="true", chromium=absent)
+    assert run.returncode != 0 and "FAILED" in run.stderr, run.stdout + run.stderr
+    assert "all tests passed" not in run.stdout

@@ -14,13 +14,13 @@ from __future__ import annotations
 import functools
 import http.server
 import re
-import shutil
 import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chromium import chromium_path  # noqa: E402  (`make pdf` checks that it starts first)
 
 CHAPTERS_JS = """() => [...document.querySelectorAll('span[id^="document-"] + section')]
   .map(s => s.querySelector('h1, h2').textContent.replace(/#$/, '').trim())"""
@@ -70,7 +70,7 @@ def print_pdf(root: Path, pdf_file: Path) -> list[str]:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=CHROMIUM,
+                executable_path=chromium_path(),
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
             page = browser.new_page()

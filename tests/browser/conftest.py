@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,18 +15,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+sys.path.insert(0, str(ROOT / "tools"))
+import chromium  # noqa: E402  (tools/chromium.py: the one answer to "is there a browser?")
 
-
-def _missing_browser() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (make .venv installs it)"
-    if not Path(CHROMIUM).exists():
-        return "no Chromium found (Debian: apt-get install chromium)"
-    return None
+CHROMIUM = chromium.chromium_path()
+IN_CI = chromium.in_ci()
 
 
 def _missing_offline_book() -> str | None:
@@ -41,7 +34,7 @@ def _missing_offline_book() -> str | None:
 def pytest_collection_modifyitems(config, items):
     """Skip (outside CI) or fail (in CI) when the browser, or for the tests of the built
     book its offline assets, are missing.  The live-lab tests need no built book."""
-    browser_reason = _missing_browser()
+    browser_reason = chromium.missing_browser(CHROMIUM)
     for item in items:
         reason = browser_reason
         if reason is None and item.path.name != "test_live_lab.py":
@@ -50,7 +43,9 @@ def pytest_collection_modifyitems(config, items):
             continue
         if IN_CI:  # in CI a missing browser is an error, not a reason to skip
             raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
-        item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+        item.add_marker(
+            pytest.mark.skip(reason=f"browser tests skipped: {reason} ({chromium.INSTALL})")
+        )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
