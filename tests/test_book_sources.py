@@ -17,6 +17,7 @@ TERM = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
 CHAPTERS_WITH_EXERCISES = [
     "01_cross_entropy",
     "02_chain_rule",
+    "02b_vector_chain_rule",
     "03_two_layer_network",
     "04_fully_connected_backprop",
     "05_conv_backprop",
