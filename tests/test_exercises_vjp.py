@@ -1,5 +1,5 @@
-"""Chapter 7's graded exercises: each plausible wrong VJP fails with its mistake named, and
-answers written differently but right pass."""
+"""Chapters 2b and 7's graded exercises (vector-Jacobian products): each plausible wrong
+answer fails with its mistake named, and answers written differently but right pass."""
 
 import numpy as np
 import pytest
@@ -19,6 +19,22 @@ def _keepdims_lost(a, b, g):
 
 
 WRONG = {
+    "max_backward": [
+        (lambda a, b, g: (g, g), "max routes"),
+        (lambda a, b, g: (g * (a < b), g * (b < a)), "smaller input"),
+        (lambda a, b, g: ((a > b) * 1.0, (b > a) * 1.0), "without dout"),
+        (lambda a, b, g: (g * (a > b), g * (a > b)), "db: "),
+        (lambda a, b, g: (-g * (a > b), -g * (b > a)), "sign"),
+        (lambda a, b, g: (g * (a > b) / 2, g * (b > a) / 2), "factor 1/2"),
+    ],
+    "jacobian_vjp": [
+        (lambda jac, g: jac.sum(axis=1) * g, "summed over the inputs"),
+        (lambda jac, g: jac.sum(axis=0), "without weighting"),
+        (lambda jac, g: jac @ g, "raised ValueError"),
+        (lambda jac, g: -(g @ jac), "sign"),
+        (lambda jac, g: 2 * (g @ jac), "factor 2"),
+        (lambda jac, g: (g @ jac)[:, None], "wrong shape"),
+    ],
     "mul_vjp": [
         (lambda a, b, g: (g * a, g * b), "the *other* input"),
         (lambda a, b, g: (b, a), "forgot the upstream g"),
@@ -47,6 +63,14 @@ WRONG = {
 }
 
 RIGHT = {
+    "max_backward": [
+        lambda a, b, g: (np.where(a > b, g, 0.0), np.where(a > b, 0.0, g)),
+        lambda a, b, g: (g * (np.maximum(a, b) == a), g * (np.maximum(a, b) == b)),
+    ],
+    "jacobian_vjp": [
+        lambda jac, g: jac.T @ g,
+        lambda jac, g: np.einsum("k,ki->i", g, jac),
+    ],
     "mul_vjp": [
         lambda a, b, g: (np.multiply(g, b), np.multiply(a, g)),
         lambda a, b, g: tuple(g * other for other in (b, a)),
@@ -96,7 +120,8 @@ def test_a_right_vjp_written_differently_passes(name, answer):
     assert result.passed, str(result)
 
 
-def test_every_chapter_7_exercise_is_listed_and_its_reference_passes():
+def test_every_new_exercise_is_listed_and_its_reference_passes():
+    assert ex.names("2b") == ["max_backward", "jacobian_vjp"]
     assert ex.names(7) == ["mul_vjp", "broadcast_add_vjp", "matmul_vjp"]
-    for name in ex.names(7):
+    for name in ex.names("2b") + ex.names(7):
         assert ex.check(name, ex.solution(name)).passed
