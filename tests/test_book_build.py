@@ -30,6 +30,7 @@ CHAPTERS = [
     "06_putting_it_together",
     "07_autodiff_engine",
     "08_cheat_sheet",
+    "sources_and_errata",
     "glossary",
 ]
 MAX_PAGE = 3 * 2**20
