@@ -11,16 +11,13 @@ prints A4 pages with page numbers and a PDF outline (bookmarks) of the headings.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import sys
-import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chromium import chromium_path  # noqa: E402  (`make pdf` checks that it starts first)
+from local_web import CHROMIUM_ARGS, cut_off, serve  # noqa: E402  (shared with the tests)
 
 CHAPTERS_JS = """() => [...document.querySelectorAll('span[id^="document-"] + section')]
   .map(s => s.querySelector('h1, h2').textContent.replace(/#$/, '').trim())"""
@@ -54,60 +51,35 @@ def single_page(root: Path) -> str:
     return "print.html"
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 def print_pdf(root: Path, pdf_file: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/{single_page(root)}"
-    off_machine = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium_path(),
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
-            page = browser.new_page()
-
-            def route(r):
-                host = urlparse(r.request.url).hostname
-                if host in ("127.0.0.1", "localhost") or r.request.url.startswith("data:"):
-                    r.continue_()
-                else:
-                    off_machine.append(r.request.url)
-                    r.abort()
-
-            page.route("**/*", route)
-            page.goto(url, wait_until="load", timeout=120_000)
-            page.wait_for_function(
-                "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60_000
-            )
-            page.evaluate("MathJax.startup.promise")
-            page.add_style_tag(content=PRINT_CSS)
-            titles = page.evaluate(CHAPTERS_JS)
-            page.emulate_media(media="print")
-            pdf_file.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(pdf_file),
-                format="A4",
-                margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
-                print_background=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=FOOTER,
-                outline=True,
-                tagged=True,
-            )
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    off_machine: list[str] = []
+    with serve(root) as base, sync_playwright() as p:
+        url = f"{base}/{single_page(root)}"
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = cut_off(browser.new_page(), off_machine)
+        page.goto(url, wait_until="load", timeout=120_000)
+        page.wait_for_function(
+            "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60_000
+        )
+        page.evaluate("MathJax.startup.promise")
+        page.add_style_tag(content=PRINT_CSS)
+        titles = page.evaluate(CHAPTERS_JS)
+        page.emulate_media(media="print")
+        pdf_file.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(
+            path=str(pdf_file),
+            format="A4",
+            margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER,
+            outline=True,
+            tagged=True,
+        )
+        browser.close()
     if off_machine:
         raise SystemExit(f"print_pdf: the page tried to reach the network: {off_machine[:5]}")
     return titles

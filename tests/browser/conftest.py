@@ -3,13 +3,9 @@ Chromium driven by Playwright with every off-machine request aborted."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import sys
-import threading
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
@@ -17,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 sys.path.insert(0, str(ROOT / "tools"))
 import chromium  # noqa: E402  (tools/chromium.py: the one answer to "is there a browser?")
+import local_web  # noqa: E402  (tools/local_web.py: the server and guard print_pdf uses too)
 
 CHROMIUM = chromium.chromium_path()
 IN_CI = chromium.in_ci()
@@ -48,22 +45,12 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest's output readable
-        pass
-
-
 @pytest.fixture(scope="session")
 def book_url():
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML} has no built book: run `make book` first (make test does)")
-    handler = functools.partial(_QuietHandler, directory=str(HTML))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_web.serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -71,19 +58,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-                "--disable-dev-shm-usage",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=local_web.CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -93,16 +68,7 @@ def guard(page, local_schemes: tuple[str, ...] = ("data:",)):
     ``page.off_machine`` lists the requests that were aborted, ``page.console_errors``
     the console errors and uncaught exceptions.  Returns the page."""
     page.off_machine, page.console_errors = [], []
-
-    def route(r):
-        url = r.request.url
-        if urlparse(url).hostname in ("127.0.0.1", "localhost") or url.startswith(local_schemes):
-            r.continue_()
-        else:
-            page.off_machine.append(url)
-            r.abort()
-
-    page.route("**/*", route)
+    local_web.cut_off(page, page.off_machine, local_schemes)
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(f"uncaught: {e}"))
     return page
