@@ -62,7 +62,11 @@ def _expected_widgets(path: Path) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server over a copy of the chapters; stopped (with its kernels) after."""
+    """A JupyterLab server over a copy of the chapters; stopped (with its kernels) after.
+
+    A subprocess, not pytest-jupyter's ``jp_serverapp``: that fixture runs the server in
+    the test's own asyncio loop, which the synchronous Playwright calls below would block
+    for as long as a chapter runs; a separate process answers while the browser waits."""
     root = tmp_path_factory.mktemp("live-lab")
     notebooks = root / "notebooks"
     notebooks.mkdir()
