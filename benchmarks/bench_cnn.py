@@ -35,7 +35,7 @@ import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import backprop_tour as bt
-from backprop_tour import conv
+from backprop_tour import reference
 from backprop_tour.data import load_mnist_split
 
 BATCH, LR, MOMENTUM = 32, 0.05, 0.5
@@ -98,7 +98,10 @@ def layer_table(x, y, epochs: int) -> list[tuple[str, float, float]]:
             loss_time = clock() - t
             for k in reversed(range(len(layers))):
                 t = clock()
-                d = layers[k].backward(d, need_dx=k > 0 or with_dx)
+                if k > 0 or with_dx:
+                    d = layers[k].backward(d)
+                else:  # as fit runs the first layer: no input gradient
+                    layers[k].backward_params(d)
                 b_times.append(clock() - t)
             b_times.reverse()  # timed last layer first; now in layer order
             t = clock()
@@ -176,8 +179,8 @@ def conv_alone(x) -> tuple[float, float]:
         layer.backward(dout)
 
     def loops():
-        conv.conv2d_forward_loops(xb, w, b)
-        conv.conv2d_backward_loops(xb, w, dout)
+        reference.conv2d_forward_loops(xb, w, b)
+        reference.conv2d_backward_loops(xb, w, dout)
 
     return median_seconds(fast, 200) * 1e3, median_seconds(loops, 3) * 1e3
 

@@ -6,14 +6,14 @@
 ``model.backward(dout)`` from ``fit`` (which skips it: nothing upstream of the images needs
 it).  For the book's shapes, ``dout (32, 2, 24, 24)`` and ``W (2, 1, 5, 5)`` giving
 ``dx (32, 1, 28, 28)``, every way below is first checked equal to the loop reference
-``conv.conv2d_backward_loops``, then timed with ``timeit`` (best of 7 runs of ``--number``
+``reference.conv2d_backward_loops``, then timed with ``timeit`` (best of 7 runs of ``--number``
 calls), each from ``dout`` as the layer receives it, so its own layout copies count:
 
-* ``row bands``: the library's way for narrow inputs (``conv.input_grad_rows``): one
+* ``row bands``: the library's way for narrow inputs (``kernels.full_convolve_rows``): one
   product per kernel row with a band matrix, whose zeros cost arithmetic;
-* ``col2im``: the library's way for wide inputs (``conv.input_grad_col2im``):
+* ``col2im``: the library's way for wide inputs (``kernels.full_convolve_col2im``):
   ``W_mat.T @ dout_mat`` holds every tap's share, added back onto the input one tap at a
-  time (its dout transpose is shared with the weight gradient in the layer, counted here);
+  time (including its own transpose of dout);
 * ``shift and add``: one scaled copy of dout per filter and kernel tap, added in place;
 * ``FFT``: the full convolution as a product of zero-padded spectra.
 
@@ -30,7 +30,7 @@ import timeit
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from backprop_tour import conv
+from backprop_tour import kernels, reference
 
 SHAPES = {"N": 32, "F": 2, "C": 1, "H_out": 24, "W_out": 24, "K": 5}  # the book's CNN
 
@@ -38,15 +38,13 @@ SHAPES = {"N": 32, "F": 2, "C": 1, "H_out": 24, "W_out": 24, "K": 5}  # the book
 def dx_row_bands(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
     n, _, h, wd = dout.shape
     _, c, kh, kw = w.shape
-    return conv.input_grad_rows(dout, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
+    return kernels.full_convolve_rows(dout, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
 
 
 def dx_col2im(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
-    n, f_out, h, wd = dout.shape
+    n, _, h, wd = dout.shape
     _, c, kh, kw = w.shape
-    # dout with the batch innermost, as conv2d_backward makes it for the weight gradient
-    dout_mat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(f_out, -1)
-    return conv.input_grad_col2im(dout_mat, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
+    return kernels.full_convolve_col2im(dout, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
 
 
 def dx_shift_add(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -103,7 +101,7 @@ def main() -> None:
     w = rng.standard_normal((s["F"], s["C"], s["K"], s["K"]))
     dout = rng.standard_normal((s["N"], s["F"], s["H_out"], s["W_out"]))
     x = np.zeros((s["N"], s["C"], s["H_out"] + s["K"] - 1, s["W_out"] + s["K"] - 1))
-    reference, _, _ = conv.conv2d_backward_loops(x, w, dout)  # dx does not depend on x
+    expected, _, _ = reference.conv2d_backward_loops(x, w, dout)  # dx does not depend on x
     madds = useful_madds(dout, w)
 
     print(f"dL/dx of Conv2D({s['C']}, {s['F']}, {s['K']}): dout {dout.shape} -> dx {x.shape}, "
@@ -113,7 +111,7 @@ def main() -> None:
         floor = 2 * madds / gemm_flops_per_second()
         print(f"  {'way':<38} {'us':>8} {'x floor':>8}")
         for name, way in WAYS.items():
-            if not np.allclose(way(dout, w), reference):
+            if not np.allclose(way(dout, w), expected):
                 raise AssertionError(f"{name}: differs from conv2d_backward_loops")
             t = best_seconds(lambda way=way: way(dout, w), args.number)
             print(f"  {name:<38} {t * 1e6:>8.0f} {t / floor:>8.1f}")

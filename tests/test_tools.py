@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from backprop_tour import conv
+from backprop_tour import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK = "nbval-check-output"
@@ -151,19 +151,23 @@ def test_benchmark_layer_table_never_times_a_layer_in_a_batch_that_did_extra_wor
     # training loop runs it, not repeated on the arrays the backward without it just left
     # in cache.  No batch may run both kinds.
     bench = load("bench_cnn", "benchmarks")
-    calls = []  # need_dx of every Conv2D backward, in order
+    calls = []  # for every Conv2D backward, in order: True if it returned dx
     real_new_model = bench.new_model
 
     def recording_model():
         model, loss, opt = real_new_model()
         first = model.layers[0]
-        real_backward = first.backward
+        real_backward, real_backward_params = first.backward, first.backward_params
 
-        def backward(dout, *, need_dx=True):
-            calls.append(need_dx)
-            return real_backward(dout, need_dx=need_dx)
+        def backward(dout):
+            calls.append(True)
+            return real_backward(dout)
 
-        first.backward = backward
+        def backward_params(dout):
+            calls.append(False)
+            return real_backward_params(dout)
+
+        first.backward, first.backward_params = backward, backward_params
         return model, loss, opt
 
     bench.new_model = recording_model
@@ -185,10 +189,10 @@ def test_benchmark_input_grad_ways_all_compute_the_loop_references_dx(f_out, c_i
     w = rng.standard_normal((f_out, c_in, kh, kw))
     dout = rng.standard_normal((3, f_out, 6, 7))
     x = np.zeros((3, c_in, 6 + kh - 1, 7 + kw - 1))
-    reference, _, _ = conv.conv2d_backward_loops(x, w, dout)
+    expected, _, _ = reference.conv2d_backward_loops(x, w, dout)
     assert len(bench.WAYS) == 4
     for name, way in bench.WAYS.items():
-        np.testing.assert_allclose(way(dout, w), reference, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(way(dout, w), expected, atol=1e-12, err_msg=name)
     assert bench.useful_madds(dout, w) == 3 * f_out * c_in * 6 * 7 * kh * kw
 
 

@@ -93,7 +93,7 @@ class ThreadProbe(bt.Layer):
         ThreadProbe.seen += [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
         return self._finish_forward(x, True)
 
-    def backward(self, dout, *, need_dx=True):
+    def backward(self, dout):
         return self._start_backward(dout)
 
 

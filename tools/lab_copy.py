@@ -22,10 +22,6 @@ BOOK = ROOT / "book"
 LAB = ROOT / "lab"
 
 
-def chapters() -> list[Path]:
-    return sorted(BOOK.glob("*.ipynb"))
-
-
 def ensure(book: Path = BOOK, lab: Path = LAB) -> list[str]:
     """Copy the chapters that lab/ lacks; return notes on copies older than the book's."""
     lab.mkdir(exist_ok=True)

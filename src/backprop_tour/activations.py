@@ -1,6 +1,7 @@
 """Elementwise activations and the softmax, written to be numerically stable.
 
-Each function has its derivative beside it; the layers in `layers.py` call these.
+The sigmoid has its derivative beside it; the layers in `layers.py` call these (ReLU's
+derivative, 1 where z > 0, is one comparison written in `ReLU.backward`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:
 def relu(z: np.ndarray) -> np.ndarray:
     """max(z, 0) elementwise."""
     return np.maximum(z, 0.0)
-
-
-def relu_grad(z: np.ndarray) -> np.ndarray:
-    """1 where z > 0, else 0 (we take the derivative at the kink z = 0 to be 0)."""
-    return (z > 0).astype(np.float64)
 
 
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:

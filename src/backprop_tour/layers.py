@@ -10,16 +10,27 @@ The contract every layer keeps:
 * ``params`` maps ``"W"`` and ``"b"`` to the layer's own arrays, so writing into them in
   place changes the layer.
 
-Conventions: float64, batch first, images NCHW.
+``backward_params(dout)`` fills ``grads`` only: what a network's first layer does, whose
+input gradient nothing upstream needs (chapter 6).  By default it is ``backward``;
+``Conv2D`` skips the full convolution that dL/dx would cost.
+
+Conventions: float64, batch first, images NCHW.  The convolution and max-pool layers say
+what they compute in the words of chapter 5; the fast kernels that compute it live in
+``kernels/``, and the plain loops that define it in ``reference.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import conv as _conv
 from ._checks import as_float_array, check_dout, check_ndim, check_positive_int
 from .activations import relu, sigmoid, sigmoid_grad_from_output
+from .conv import check_conv_args, crop2d, pad2d
+from .kernels import correlate, correlate_dout, full_convolve, pool_taps, route_to_max, windows
+
+# The max-pool loop references moved to reference.py; importable here too, where the
+# tests and the grader have always found them.
+from .reference import maxpool2d_backward_loops, maxpool2d_forward_loops  # noqa: F401
 
 
 class Layer:
@@ -44,8 +55,13 @@ class Layer:
     def forward(self, x):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def backward(self, dout, *, need_dx: bool = True):  # pragma: no cover - abstract
+    def backward(self, dout):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def backward_params(self, dout) -> None:
+        """Fill ``grads`` without returning dL/dx, for a layer with nothing upstream.
+        Layers whose input gradient costs real work override it to skip that work."""
+        self.backward(dout)
 
     # -- helpers for subclasses ---------------------------------------------------------
     def _start_backward(self, dout) -> np.ndarray:
@@ -127,12 +143,12 @@ class Dense(Layer):
         out = x @ self.params["W"].T + self.params["b"]
         return self._finish_forward(out, x)
 
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
         x = self._cache
         self.grads["W"] = dout.T @ x  # (out, N) @ (N, in) -> (out, in)
         self.grads["b"] = dout.sum(axis=0)  # (out,)
-        return dout @ self.params["W"] if need_dx else None  # (N, out) @ (out, in)
+        return dout @ self.params["W"]  # (N, out) @ (out, in)
 
 
 class Conv2D(Layer):
@@ -148,7 +164,8 @@ class Conv2D(Layer):
 
     Backward (chapter 5): ``dW`` is the valid cross-correlation of the padded input with
     ``dout`` (dilated by the stride); ``dx`` is the full convolution of (dilated) ``dout``
-    with ``W``, cropped by the padding.
+    with ``W``, cropped by the padding; ``db`` sums ``dout``.
+    Reference loops: ``reference.conv2d_forward_loops``, ``reference.conv2d_backward_loops``.
     """
 
     def __init__(
@@ -170,7 +187,7 @@ class Conv2D(Layer):
             check_positive_int(kh, who, "kernel height"),
             check_positive_int(kw, who, "kernel width"),
         )
-        self.stride, self.padding = _conv.check_conv_args(stride, padding, who)
+        self.stride, self.padding = check_conv_args(stride, padding, who)
         rng = _init_rng(rng)
         fan_in = self.in_channels * kh * kw
         self.params["W"] = rng.normal(
@@ -207,19 +224,26 @@ class Conv2D(Layer):
                 f"{self!r}: kernel {kh}x{kw} is larger than the padded input "
                 f"{h + 2 * p}x{w + 2 * p} (input {h}x{w}, padding {p})"
             )
-        xp = _conv.pad2d(x, p) if p else x
-        cols = self._cache[0] if self._cache and self._cache[1] == xp.shape else None
-        out, cols = _conv.conv2d_forward(xp, self.params["W"], self.params["b"], self.stride, cols)
-        return self._finish_forward(out, (cols, xp.shape))
+        xp = pad2d(x, p) if p else x
+        xw = windows(xp, self.kernel_size, self.stride)  # every receptive field of xp
+        out = correlate(xw, self.params["W"], self.params["b"])  # b[f] + sum_c xp[n,c] ⋆ W[f,c]
+        return self._finish_forward(out, xw)
 
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
-        cols, xp_shape = self._cache
-        dx, dw, db = _conv.conv2d_backward(
-            cols, xp_shape, self.params["W"], dout, self.stride, self.padding, need_dx=need_dx
-        )
-        self.grads["W"], self.grads["b"] = dw, db
-        return dx
+        self._weight_grads(dout)  # dW and db, below
+        # dxp[n, c] = sum_f dilate(dout[n, f]) (*full) W[f, c]; then the padding cropped off
+        dxp = full_convolve(dout, self.params["W"], self.stride, self._cache.padded_shape)
+        return crop2d(dxp, self.padding)
+
+    def backward_params(self, dout) -> None:
+        """``dW`` and ``db`` only: the full convolution for ``dx`` is skipped."""
+        self._weight_grads(self._start_backward(dout))
+
+    def _weight_grads(self, dout) -> None:
+        xw = self._cache  # the padded input's windows, from forward
+        self.grads["W"] = correlate_dout(xw, dout)  # dW[f, c] = sum_n xp[n, c] ⋆ dout[n, f]
+        self.grads["b"] = dout.sum(axis=(0, 2, 3))  # db[f] = sum over n, i, j of dout[n, f]
 
 
 class MaxPool2D(Layer):
@@ -232,6 +256,7 @@ class MaxPool2D(Layer):
     Backward routes each ``dout[n, c, i, j]`` to the one input that was the maximum of
     its window (the first one, if several tie); every other input gets nothing from
     that window.  With overlapping windows (stride < size) the routes add up.
+    Reference loops: ``reference.maxpool2d_forward_loops``, ``reference.maxpool2d_backward_loops``.
     """
 
     def __init__(self, size: int, stride: int | None = None) -> None:
@@ -251,75 +276,15 @@ class MaxPool2D(Layer):
         k, s = self.size, self.stride
         if k > h or k > w:
             raise ValueError(f"{self!r}: window {k}x{k} is larger than the input {h}x{w}")
-        h_out, w_out = (h - k) // s + 1, (w - k) // s + 1
-        # Window tap t = (a, b) sees x[:, :, i*s + a, j*s + b] for every output (i, j).  The
-        # k*k taps are copied once into one contiguous array (a loop over taps, never over
-        # pixels): the maximum is one reduction over its first axis, and backward finds the
-        # winners in it with contiguous comparisons (on strided views they cost twice as much).
-        taps = np.empty((k * k, *x.shape[:2], h_out, w_out))
-        for t in range(k * k):
-            taps[t] = self._tap(x, t, h_out, w_out)
-        return self._finish_forward(taps.max(axis=0), (taps, x.shape))
+        taps = pool_taps(x, k, s)  # taps[t]: what position t of every window sees
+        out = taps.max(axis=0)  # the maximum of each window
+        return self._finish_forward(out, (taps, x.shape))
 
-    def _tap(self, x: np.ndarray, t: int, h_out: int, w_out: int) -> np.ndarray:
-        """The ``(N, C, H_out, W_out)`` view of what window tap ``t = (a, b)`` sees."""
-        a, b = divmod(t, self.size)
-        s = self.stride
-        return x[:, :, a : a + s * h_out : s, b : b + s * w_out : s]
-
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
-        if not need_dx:
-            return None
         taps, x_shape = self._cache
-        _, _, h, w = x_shape
-        _, _, _, h_out, w_out = taps.shape
-        k, s = self.size, self.stride
-        hit = taps == taps.max(axis=0)  # hit[t]: tap t holds its window's maximum
-        taken = hit[0].copy()  # windows whose maximum an earlier tap holds
-        for t in range(1, k * k):  # taps in row-major order: on a tie the first one wins
-            np.greater(hit[t], taken, out=hit[t])  # a hit, and no earlier hit
-            taken |= hit[t]
-        # Windows that tile x exactly write every pixel of dx below; otherwise start at zero.
-        tiled = k == s and h == k * h_out and w == k * w_out
-        dx = np.empty(x_shape) if tiled else np.zeros(x_shape)
-        for t in range(k * k):
-            if s >= k:  # windows don't overlap: one tap per input pixel
-                np.multiply(dout, hit[t], out=self._tap(dx, t, h_out, w_out))
-            else:  # overlapping windows (stride < size): routes to one pixel add up
-                self._tap(dx, t, h_out, w_out)[...] += dout * hit[t]
-        return dx
-
-
-def maxpool2d_forward_loops(x, size: int, stride: int) -> np.ndarray:
-    """Reference max-pooling, one window at a time (slow; for tests):
-    ``out[n, c, i, j] = max of x[n, c, i*stride : i*stride + size, j*stride : j*stride + size]``.
-    """
-    n_batch, c_in, h, w = x.shape
-    h_out, w_out = (h - size) // stride + 1, (w - size) // stride + 1
-    out = np.zeros((n_batch, c_in, h_out, w_out))
-    for n in range(n_batch):
-        for c in range(c_in):
-            for i in range(h_out):
-                for j in range(w_out):
-                    r, q = i * stride, j * stride
-                    out[n, c, i, j] = x[n, c, r : r + size, q : q + size].max()
-    return out
-
-
-def maxpool2d_backward_loops(x, dout, size: int, stride: int) -> np.ndarray:
-    """Reference max-pooling backward: each ``dout[n, c, i, j]`` goes to the first maximum
-    of its window in row-major order (``np.argmax``'s rule); overlapping routes add up."""
-    dx = np.zeros(x.shape)
-    _, _, h_out, w_out = dout.shape
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for i in range(h_out):
-                for j in range(w_out):
-                    r, q = i * stride, j * stride
-                    a, b = divmod(int(np.argmax(x[n, c, r : r + size, q : q + size])), size)
-                    dx[n, c, r + a, q + b] += dout[n, c, i, j]
-    return dx
+        # route each dout to its window's maximum (the first one on a tie); others get 0
+        return route_to_max(dout, taps, x_shape, self.size, self.stride)
 
 
 class ReLU(Layer):
@@ -329,10 +294,9 @@ class ReLU(Layer):
         x = as_float_array(x, self)
         return self._finish_forward(relu(x), x)
 
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
-        # dout * relu_grad(x), without materialising the float mask
-        return dout * (self._cache > 0) if need_dx else None
+        return dout * (self._cache > 0)  # d max(x, 0)/dx: 1 where x > 0, 0 (taken) at the kink
 
 
 class Sigmoid(Layer):
@@ -343,9 +307,9 @@ class Sigmoid(Layer):
         out = sigmoid(x)
         return self._finish_forward(out, out)
 
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
-        return dout * sigmoid_grad_from_output(self._cache) if need_dx else None
+        return dout * sigmoid_grad_from_output(self._cache)
 
 
 class Flatten(Layer):
@@ -364,6 +328,6 @@ class Flatten(Layer):
             )
         return self._finish_forward(x.reshape(x.shape[0], -1), x.shape)
 
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
-        return dout.reshape(self._cache) if need_dx else None
+        return dout.reshape(self._cache)

@@ -14,7 +14,9 @@ class Sequential(Layer):
     ``"0.W"`` for the first layer's weights (the same arrays, not copies).
     """
 
-    def __init__(self, *layers: Layer) -> None:  # no Layer.__init__: nothing of its own to store
+    # No Layer.__init__: a Sequential has no cache and no arrays of its own; its params and
+    # grads are read-only views over its layers' (properties below).
+    def __init__(self, *layers: Layer) -> None:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise ValueError(
@@ -38,19 +40,11 @@ class Sequential(Layer):
             f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()
         }
 
-    @params.setter
-    def params(self, value) -> None:  # the base __init__ assigns {}; nothing to store
-        pass
-
     @property
     def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {
             f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()
         }
-
-    @grads.setter
-    def grads(self, value) -> None:
-        pass
 
     def forward(self, x):
         for layer in self.layers:
@@ -58,13 +52,22 @@ class Sequential(Layer):
         return x
 
     def backward(self, dout, *, need_dx: bool = True):
-        """Backpropagate ``dout`` through every layer.  With ``need_dx=False`` the first
-        layer skips its input gradient (nothing upstream needs it: for a Conv2D on
-        images that is a whole full convolution saved)."""
-        for i, layer in enumerate(reversed(self.layers)):
-            last = i == len(self.layers) - 1
-            dout = layer.backward(dout, need_dx=need_dx or not last)
-        return dout
+        """Backpropagate ``dout`` through every layer, last to first; return dL/dx.
+
+        With ``need_dx=False`` the first layer fills its ``grads`` by ``backward_params``
+        and nothing is returned: nothing upstream needs the gradient of the images, and
+        for a Conv2D that is a whole full convolution saved (chapter 6)."""
+        for layer in reversed(self.layers[1:]):
+            dout = layer.backward(dout)
+        if not self.layers:
+            return dout
+        if need_dx:
+            return self.layers[0].backward(dout)
+        self.layers[0].backward_params(dout)
+        return None
+
+    def backward_params(self, dout) -> None:
+        self.backward(dout, need_dx=False)
 
 
 def simple_cnn(rng=None) -> Sequential:

@@ -115,7 +115,7 @@ def _train_epoch(model, loss, optimizer, x, y, batch_size, rng, history) -> None
         xb, yb = x[idx], y[idx]
         scores = model.forward(xb)
         history.batch_loss.append(loss.forward(scores, yb))
-        model.backward(loss.backward(), need_dx=False)
+        model.backward_params(loss.backward())  # no dJ/d(images): nothing upstream uses it
         optimizer.step()
         correct += int(np.sum(scores.argmax(axis=1) == yb))
     history.train_acc.append(correct / n)

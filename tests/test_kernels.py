@@ -1,0 +1,188 @@
+"""Every fast kernel equals its plain-loop reference (``backprop_tour.reference``).
+
+One parametrised test runs each named operation of ``kernels/`` on many shapes: strides 1
+to 3, paddings 0 to 2, non-square kernels, several channels and filters, inputs narrow
+(row bands) and wide (col2im), and for max-pooling integer inputs where most windows tie.
+"""
+
+import numpy as np
+import pytest
+
+from backprop_tour import kernels, reference
+from backprop_tour.conv import crop2d, pad2d
+
+# (x shape, filters, kernel, stride, padding)
+CONV_CASES = [
+    ((3, 1, 28, 28), 2, (5, 5), 1, 0),  # the book's CNN
+    ((2, 3, 7, 6), 4, (3, 2), 1, 1),
+    ((2, 2, 8, 9), 3, (3, 3), 2, 0),
+    ((1, 2, 6, 5), 1, (2, 3), 3, 2),
+    ((2, 1, 5, 5), 2, (5, 5), 1, 2),
+    ((1, 1, 9, 40), 2, (3, 3), 1, 0),  # wider than 8 kernels: full_convolve takes col2im
+    ((2, 1, 7, 7), 6, (3, 3), 2, 1),  # more than 4 filters: one matrix product
+    ((1, 3, 10, 11), 5, (1, 4), 3, 1),
+    ((4, 2, 4, 4), 1, (4, 4), 1, 0),  # the kernel covers the input: one output pixel
+]
+# (x shape, size, stride)
+POOL_CASES = [
+    ((3, 2, 24, 24), 2, 2),  # the book's CNN: windows tile the input
+    ((2, 1, 7, 9), 2, 2),  # a row and a column that no window reaches
+    ((2, 2, 6, 6), 3, 1),  # overlapping windows
+    ((1, 3, 9, 8), 3, 2),  # overlapping, untiled
+    ((2, 1, 5, 5), 2, 3),  # gaps between windows
+    ((1, 1, 4, 4), 4, 1),  # one window
+    ((2, 2, 5, 7), 1, 1),  # size 1: the identity
+]
+
+
+def conv_arrays(case):
+    shape, filters, kernel, stride, padding = case
+    rng = np.random.default_rng(sum(shape) + 7 * stride + padding)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((filters, shape[1], *kernel))
+    b = rng.standard_normal(filters)
+    out = reference.conv2d_forward_loops(x, w, b, stride, padding)
+    dout = rng.standard_normal(out.shape)
+    return x, w, b, out, dout, stride, padding
+
+
+def correlate(case):
+    x, w, b, out, _, stride, padding = conv_arrays(case)
+    xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride)
+    return kernels.correlate(xw, w, b), out
+
+
+def correlate_dout(case):
+    x, w, _, _, dout, stride, padding = conv_arrays(case)
+    xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride)
+    return kernels.correlate_dout(xw, dout), reference.conv2d_backward_loops(
+        x, w, dout, stride, padding
+    )[1]
+
+
+def full_convolve_by(way):
+    def run(case):
+        x, w, _, _, dout, stride, padding = conv_arrays(case)
+        dxp = way(dout, w, pad2d(x, padding).shape, stride)
+        return crop2d(dxp, padding), reference.conv2d_backward_loops(x, w, dout, stride, padding)[0]
+
+    return run
+
+
+def full_convolve(dout, w, padded_shape, stride):
+    return kernels.full_convolve(dout, w, stride, padded_shape)  # the layer's choice of way
+
+
+def pool_arrays(case):
+    shape, size, stride = case
+    rng = np.random.default_rng(sum(shape) + size + stride)
+    x = rng.integers(0, 3, shape).astype(float)  # values in {0, 1, 2}: most windows tie
+    out = reference.maxpool2d_forward_loops(x, size, stride)
+    return x, rng.standard_normal(out.shape), out, size, stride
+
+
+def pool_max(case):
+    x, _, out, size, stride = pool_arrays(case)
+    return kernels.pool_taps(x, size, stride).max(axis=0), out
+
+
+def route_to_max(case):
+    x, dout, _, size, stride = pool_arrays(case)
+    taps = kernels.pool_taps(x, size, stride)
+    return kernels.route_to_max(dout, taps, x.shape, size, stride), (
+        reference.maxpool2d_backward_loops(x, dout, size, stride)
+    )
+
+
+KERNELS = {  # name: (kernel vs reference on one case, its cases, the reference's name)
+    "correlate": (correlate, CONV_CASES, "conv2d_forward_loops"),
+    "correlate_dout": (correlate_dout, CONV_CASES, "conv2d_backward_loops dw"),
+    "full_convolve": (full_convolve_by(full_convolve), CONV_CASES, "conv2d_backward_loops dx"),
+    "full_convolve_rows": (
+        full_convolve_by(kernels.full_convolve_rows),
+        CONV_CASES,
+        "conv2d_backward_loops dx",
+    ),
+    "full_convolve_col2im": (
+        full_convolve_by(kernels.full_convolve_col2im),
+        CONV_CASES,
+        "conv2d_backward_loops dx",
+    ),
+    "pool_taps max": (pool_max, POOL_CASES, "maxpool2d_forward_loops"),
+    "route_to_max": (route_to_max, POOL_CASES, "maxpool2d_backward_loops"),
+}
+
+
+@pytest.mark.parametrize(
+    "name, case",
+    [(name, case) for name, (_, cases, _) in KERNELS.items() for case in cases],
+    ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v)),
+)
+def test_kernel_equals_its_reference(name, case):
+    run, _, ref = KERNELS[name]
+    got, expected = run(case)
+    assert got.shape == expected.shape, (
+        f"{name}: shape {got.shape}, reference {ref}: {expected.shape}"
+    )
+    np.testing.assert_allclose(
+        got, expected, rtol=1e-12, atol=1e-12, err_msg=f"kernel {name} vs reference {ref}"
+    )
+
+
+def test_both_input_gradient_ways_are_used():
+    """The cases above reach both branches of full_convolve (else one way goes untested
+    as the layer runs it)."""
+    chosen = {kernels.band_pays(shape[3] + 2 * p, k[1]) for shape, _, k, _, p in CONV_CASES}
+    assert chosen == {True, False}
+
+
+def test_row_bands_by_hand():
+    w = np.array([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]])  # one filter, two kernel rows
+    bands = kernels.row_bands(w, w_out=2, wp=5, stride=2)
+    # output column j reads input columns 2j, 2j+1, 2j+2; one band per kernel row
+    np.testing.assert_array_equal(bands[0], [[1, 2, 3, 0, 0], [0, 0, 1, 2, 3]])
+    np.testing.assert_array_equal(bands[1], [[4, 5, 6, 0, 0], [0, 0, 4, 5, 6]])
+    two = kernels.row_bands(np.stack([w[0], 10 * w[0]]), w_out=3, wp=5, stride=1)
+    # rows (filter, output column): the second filter's band below the first's
+    np.testing.assert_array_equal(
+        two[0, 3:], 10 * np.array([[1, 2, 3, 0, 0], [0, 1, 2, 3, 0], [0, 0, 1, 2, 3]])
+    )
+
+
+def test_row_bands_are_used_for_narrow_inputs_only():
+    assert kernels.band_pays(28, 5)  # the book's digits
+    assert not kernels.band_pays(224, 3)
+
+
+def test_im2col_columns_run_over_the_batch_innermost(rng):
+    x = rng.standard_normal((3, 2, 5, 4))
+    cols = kernels.im2col(x, 2, 3, 1)  # (C*KH*KW, H_out*W_out*N) = (12, 4*2*3)
+    h_out, w_out = 4, 2
+    for c, m, k, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
+        assert cols[(c * 2 + m) * 3 + k, (i * w_out + j) * 3 + n] == x[n, c, i + m, j + k]
+    assert cols.shape == (12, h_out * w_out * 3)
+    assert kernels.windows(x, (2, 3), 1).out_size == (h_out, w_out)
+
+
+@pytest.mark.parametrize("filters", [1, 2, 4, 5, 9])
+def test_few_rows_matmul_is_a_matrix_product(rng, filters):
+    a, b = rng.standard_normal((filters, 7)), rng.standard_normal((7, 11))
+    np.testing.assert_allclose(kernels.few_rows_matmul(a, b), a @ b, rtol=1e-12, atol=1e-12)
+
+
+def test_windows_never_share_a_buffer_that_is_still_held(rng):
+    """windows() refills a buffer only when nothing holds it any more: two live Windows
+    (two layers, or a layer's cache during its next forward) never share memory."""
+    x = rng.standard_normal((2, 1, 9, 9))
+    first = kernels.windows(x, (3, 3), 1)
+    second = kernels.windows(x, (3, 3), 1)
+    assert not np.shares_memory(first.cols, second.cols)
+    view = second.cols[:2]  # a view keeps its buffer held too
+    del second
+    third = kernels.windows(2 * x, (3, 3), 1)
+    assert not np.shares_memory(third.cols, view) and not np.shares_memory(third.cols, first.cols)
+    np.testing.assert_array_equal(first.cols, kernels.im2col(x, 3, 3, 1))  # untouched
+    held = third.cols
+    del third, held, view
+    fourth = kernels.windows(x, (3, 3), 1)  # a buffer nobody holds is filled again
+    assert any(fourth.cols is kept for kept in kernels.columns._BUFFERS.kept[fourth.cols.shape])
