@@ -125,6 +125,20 @@ def test_maxpool2d_vjp(size, stride, seed):
     assert_vjps_match_central_differences(lambda x: ad.maxpool2d(x, size, stride), x, seed=seed)
 
 
+def test_conv2d_on_constant_images_skips_their_gradient_and_keeps_the_weights():
+    rng = np.random.default_rng(3)
+    x, w, b = rng.normal(size=(2, 1, 6, 6)), rng.normal(size=(2, 1, 3, 3)), rng.normal(size=2)
+    grads = []
+    for images in (ad.Tensor(x), ad.Tensor(x, requires_grad=False)):
+        wt, bt_ = ad.Tensor(w), ad.Tensor(b)
+        ad.conv2d(images, wt, bt_, padding=1).sum().backward()
+        grads.append((images.grad, wt.grad, bt_.grad))
+    (dx, dw, db), (no_dx, dw2, db2) = grads
+    assert dx is not None and no_dx is None
+    np.testing.assert_array_equal(dw, dw2)
+    np.testing.assert_array_equal(db, db2)
+
+
 # -- broadcasting: the VJP sums over the broadcast axes ---------------------------------------
 def test_broadcast_bias_gradient_is_the_batch_sum_and_keeps_the_bias_shape():
     rng = np.random.default_rng(0)

@@ -405,7 +405,8 @@ def softmax_cross_entropy(logits, labels) -> Tensor:
 
 def conv2d(x, w, b, stride: int = 1, padding: int = 0) -> Tensor:
     """``Conv2D``'s cross-correlation: ``x: (N, C, H, W)``, ``w: (F, C, KH, KW)``,
-    ``b: (F,)`` -> ``(N, F, H_out, W_out)``.  VJP: the layer's own backward (chapter 5)."""
+    ``b: (F,)`` -> ``(N, F, H_out, W_out)``.  VJP: the layer's own backward (chapter 5);
+    for a constant ``x`` (images) only ``backward_params``, as ``fit`` does."""
     x, w, b = _lift(x), _lift(w), _lift(b)
     if w.ndim != 4 or b.shape != (w.shape[0],):
         raise ValueError(
@@ -418,8 +419,10 @@ def conv2d(x, w, b, stride: int = 1, padding: int = 0) -> Tensor:
     out = layer.forward(x.data)
 
     def vjp(g):
-        dx = layer.backward(g)
-        return dx, layer.grads["W"], layer.grads["b"]
+        if not x.requires_grad:  # images: skip the full convolution nobody needs
+            layer.backward_params(g)
+            return None, layer.grads["W"], layer.grads["b"]
+        return layer.backward(g), layer.grads["W"], layer.grads["b"]
 
     return _make(out, (x, w, b), vjp, "conv")
 
