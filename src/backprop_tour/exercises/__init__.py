@@ -45,7 +45,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .engine import Case, CheckResult, Exercise, Mistake, check, get, names, register
+from .engine import (
+    Case,
+    CheckResult,
+    Exercise,
+    FailedCase,
+    Mistake,
+    check,
+    get,
+    names,
+    register,
+    reproduce,
+)
 from .text import Code, Text, describe, show_solution, solution, solution_source, stub
 
 _get = get  # the name the tests have always used
@@ -58,6 +69,7 @@ __all__ = [
     "CheckResult",
     "Code",
     "Exercise",
+    "FailedCase",
     "Mistake",
     "Text",
     "check",
@@ -65,6 +77,7 @@ __all__ = [
     "get",
     "names",
     "register",
+    "reproduce",
     "show_solution",
     "solution",
     "solution_source",

@@ -39,9 +39,11 @@ def describe(name: str) -> Text:
 
 
 def stub(name: str) -> Code:
-    """Source of an empty function for the reader to fill, the task as its docstring."""
+    """Source of an empty function for the reader to fill, the task as its docstring.
+    It is named ``my_<name>`` so that it never hides a library function of that name."""
     ex = get(name)
     head, _, ret = ex.signature.partition(" -> ")
+    head = "my_" + head
     body = _wrap(ex.statement, "    ")
     return Code(
         f"def {head}:\n"
