@@ -19,11 +19,14 @@ from .running import TIME_LIMIT, safe_str
 
 @dataclass(frozen=True)
 class Mistake:
-    """A common wrong answer: ``wrong(*args)`` computes it for one part of the output."""
+    """A common wrong answer: ``wrong(*args)`` computes it for one part of the output,
+    or, for a mistake with no single wrong value, ``test(*args, got, expected)`` says
+    whether ``got`` shows it."""
 
     hint: str
-    wrong: Callable
+    wrong: Callable | None = None
     part: int = 0
+    test: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,12 @@ def _check(ex: Exercise, answer, limit: float) -> CheckResult:
     bad = [i for i, o in enumerate(outcomes) if o.kind != "ok"]
     if not bad:
         against = "the reference and central differences" if ex.numeric else "the reference"
-        line = f"✓ {name}: matches {against} on {len(cases)} cases (rel_error < {bound(GRADING)})"
+        ruled = sum(c.rule for c in cases)
+        by_rule = f", {ruled} with ties judged by the rule" if ruled else ""
+        line = (
+            f"✓ {name}: matches {against} on {len(cases)} cases{by_rule} "
+            f"(rel_error < {bound(GRADING)})"
+        )
         if answer is ex.reference:
             line += f" (this is ex.solution({name!r}) itself)"
         right = tuple(range(1, len(cases) + 1))

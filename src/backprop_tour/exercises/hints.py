@@ -60,7 +60,7 @@ def _digits(a: float, b: float) -> tuple[str, str]:
 def shape_hint(ex, case, k, got, exp) -> str:
     shapes = f"expected shape {exp.shape}, got {got.shape}"
     for m in ex.mistakes:
-        if m.part == k:
+        if m.part == k and m.wrong is not None:
             wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
             if wrong.shape == got.shape and close(got, wrong):
                 return f"{m.hint} ({shapes})"
@@ -99,10 +99,15 @@ def _shift_hint(got, exp) -> str:
 
 def value_hint(ex, case, k, got, exp) -> str:
     for m in ex.mistakes:
-        if m.part == k:
-            wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
-            if close(got, wrong.reshape(got.shape) if wrong.size == got.size else wrong):
+        if m.part != k:
+            continue
+        if m.test is not None:
+            if m.test(*copy_args(case.args), got, exp):
                 return m.hint
+            continue
+        wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
+        if close(got, wrong.reshape(got.shape) if wrong.size == got.size else wrong):
+            return m.hint
     if not np.any(got) and np.any(exp):
         return (
             "all zeros: nothing reached the result (a loop that never ran, values written "
