@@ -64,7 +64,11 @@ _get = get  # the name the tests have always used
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("ch")):
     importlib.import_module(f"{__name__}.{_module}")
 
+from .ch5b_bug_gallery import BUG_VARIANTS, buggy_layer  # noqa: E402 - after the catalogues
+
 __all__ = [
+    "BUG_VARIANTS",
+    "buggy_layer",
     "Case",
     "CheckResult",
     "Code",

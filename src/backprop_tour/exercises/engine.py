@@ -69,6 +69,10 @@ class Exercise:
     transpose_hint: str = ""  # said when a product's shapes do not fit
     adapter: Callable | None = None  # the reader's object -> a function of the case's args
 
+    def solve(self, *args):
+        """The right output for one case (through ``adapter`` if the answer is a class)."""
+        return (self.adapter(self.reference) if self.adapter else self.reference)(*args)
+
     def in_place_message(self, changed: list[str]) -> str:
         names = " and ".join(changed)
         if self.new_array:
@@ -188,7 +192,7 @@ def _summary(cases: list, outcomes: list) -> str:
     n_of = [c.consts.get("N") for c in cases]
     wrong_n = {n_of[i] for i, o in enumerate(outcomes) if o.kind != "ok"}
     if {n_of[i] for i in right} == {1} and wrong_n and None not in wrong_n and 1 not in wrong_n:
-        return "; right for a single example (N = 1), wrong for a batch: a sum where a mean belongs, or the batch axis?"
+        return "; right for a single example (N = 1), wrong for every batch (N > 1): what happens along the batch axis?"
     which = ", ".join(str(i + 1) for i in right)
     return f"; right on {len(right)} of {len(cases)} cases ({which})"
 
@@ -205,7 +209,7 @@ def _stub_line(ex: Exercise, texts: list[str]) -> str:
 
 def _check(ex: Exercise, answer, limit: float) -> CheckResult:
     name = ex.name
-    if not callable(answer):
+    if not callable(answer) and ex.adapter is None:
         return CheckResult(
             name, False, f"✗ {name}: expected a function, got {describe_value(answer)}"
         )
@@ -215,7 +219,7 @@ def _check(ex: Exercise, answer, limit: float) -> CheckResult:
             name,
             False,
             f"⚠ {name}: that is the library's own {own}, not an answer of yours: run the "
-            f"cell that defines your function (my_{name}) and check that",
+            f"cell that defines yours ({'MyDense' if ex.adapter else 'my_' + name}) and check that",
         )
     fn = ex.adapter(answer) if ex.adapter else answer
     cases = ex.cases()
