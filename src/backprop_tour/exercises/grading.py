@@ -108,7 +108,10 @@ def compare_parts(ex, case, got, expected: list, numeric) -> str:
         if ok and numeric is not None and case.numeric:
             ok = compare(g, numeric[k], GRADING).ok
         if not ok:
-            return where + value_hint(ex, case, k, g, e) + dtype_note(got[k], part)
+            cut = dtype_note(got[k], part)  # whole numbers where the right ones are not
+            if cut and not np.array_equal(e, np.round(e)):
+                return cut
+            return where + value_hint(ex, case, k, g, e)
     return ""
 
 

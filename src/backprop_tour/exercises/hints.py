@@ -36,12 +36,12 @@ def factor_names(case) -> list[tuple[str, float]]:
 
 
 def dtype_note(value, part: str) -> str:
-    """A note for a result of integer dtype: its values were cut to whole numbers."""
+    """What to say of a result of integer dtype: its values were cut to whole numbers."""
     kind = getattr(getattr(value, "dtype", None), "kind", "")
-    if kind in "iu" and kind:
+    if kind and kind in "iu":
         return (
-            f" ({part} has the integer dtype {value.dtype}: its values were cut to whole "
-            "numbers; an np.zeros_like of an int array, or dtype=int? use float64)"
+            f"{part} has the integer dtype {value.dtype}: its values were cut to whole "
+            "numbers (np.zeros_like of an int array, or dtype=int?); build it as float64"
         )
     return ""
 
