@@ -627,3 +627,192 @@ def test_wrong_answer_fails_with_its_named_mistake(name, label, answer, word):
 def test_differently_written_correct_answer_passes(name, answer):
     result = ex.check(name, answer)
     assert result.passed and result, result.message
+
+
+# -- never raise, never hang ------------------------------------------------------------------
+
+
+def _overflowing_softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_check_raises_nothing_under_seterr_raise():
+    old = np.seterr(all="raise")
+    try:
+        for name in ex.names():
+            assert ex.check(name, ex.solution(name)).passed, name
+        result = ex.check("softmax", _overflowing_softmax)
+        assert not result and "overflow" in result.message
+    finally:
+        np.seterr(**old)
+
+
+def test_check_raises_nothing_when_warnings_are_errors():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        complex_answer = WRONG["softmax_ce_grad"][6][1]
+        assert "complex" in ex.check("softmax_ce_grad", complex_answer).message
+        assert "overflow" in ex.check("softmax", _overflowing_softmax).message
+        assert ex.check("sigmoid_backward", ex.solution("sigmoid_backward")).passed
+
+
+def test_an_infinite_loop_is_stopped_and_named():
+    import time
+
+    def forever(x, dout):
+        while True:
+            pass
+
+    start = time.monotonic()
+    result = ex.check("relu_backward", forever, time_limit=0.3)
+    assert time.monotonic() - start < 5.0
+    assert not result and "took longer than 0.3 s: an infinite loop?" in result.message
+    assert "stopped at case 1" in result.message
+    # the grader put everything back: a later check runs normally
+    assert ex.check("relu_backward", ex.solution("relu_backward")).passed
+
+
+def test_an_infinite_loop_off_the_main_thread_is_stopped_too():
+    import threading
+    import time
+
+    def forever(x, dout):
+        while True:
+            time.sleep(0.01)
+
+    box = {}
+    worker = threading.Thread(
+        target=lambda: box.setdefault("r", ex.check("relu_backward", forever, time_limit=0.3))
+    )
+    worker.start()
+    worker.join(10.0)
+    assert not worker.is_alive() and "took longer than 0.3 s" in box["r"].message
+
+
+def test_an_exception_whose_str_raises_is_reported():
+    class Nasty(Exception):
+        def __str__(self):
+            raise RuntimeError("no str for you")
+
+    def answer(z, dout):
+        raise Nasty
+
+    result = ex.check("sigmoid_backward", answer)
+    assert not result and "raised Nasty: <a Nasty whose str() raised>" in result.message
+
+    class Weird:
+        def __str__(self):
+            raise RuntimeError("no str")
+
+    assert "expected a NumPy array" in ex.check("sigmoid_backward", lambda z, d: Weird()).message
+
+
+# -- the report: counts, the failing case, bool ------------------------------------------------
+
+
+def test_every_case_is_graded_and_the_report_says_which_passed():
+    def right_only_for_one(z, y):  # a sum where the mean belongs: right when N = 1
+        return softmax(z, axis=1) - _onehot(y, z.shape[1])
+
+    result = ex.check("softmax_ce_grad", right_only_for_one)
+    assert "right for a single example (N = 1), wrong for every batch" in result.message
+    assert result.right == (2,) and result.total == len(ex.get("softmax_ce_grad").cases())
+
+    half = ex.check("conv_backward", _conv_unfinished)
+    assert "not finished: raised NotImplementedError: padding not done yet" in half.message
+    assert "right on 2 of 5 cases (1, 4)" in half.message
+
+
+def test_the_failing_case_can_be_reproduced():
+    result = ex.check("softmax", WRONG["softmax"][0][1])
+    assert result.case is not None and result.case.index == 3
+    args, expected = ex.reproduce(result)
+    assert set(args) == {"z"} and args["z"].shape == (6, 3)
+    np.testing.assert_allclose(expected, softmax(args["z"], axis=1), rtol=1e-12)
+    with np.errstate(all="ignore"):
+        assert np.isnan(WRONG["softmax"][0][1](**args)).any()  # the learner sees the NaN again
+    args["z"][...] = 0.0  # a copy: the case itself is untouched
+    assert ex.reproduce(result)[0]["z"].max() == 1000.0
+    with pytest.raises(ValueError, match="no failing case"):
+        ex.reproduce(ex.check("softmax", CORRECT["softmax"][0]))
+
+
+def test_assert_on_a_result_works_as_learners_expect():
+    assert ex.check("relu_backward", CORRECT["relu_backward"][0])
+    with pytest.raises(AssertionError):
+        assert ex.check("relu_backward", WRONG["relu_backward"][0][1])
+
+
+def test_multi_output_answers_are_checked_in_backward_order():
+    # delta2 without sigma' spoils all four gradients; the line names dW2, where it starts
+    message = ex.check("two_layer_grads", WRONG["two_layer_grads"][0][1]).message
+    assert message.startswith("✗ two_layer_grads: dW2:"), message
+    # a momentum step with the sign of the velocity wrong: new_velocity is named first
+    wrong_v = ex.check(
+        "sgd_momentum_step", lambda p, g, v, lr, mu: (p + mu * v + lr * g, mu * v + lr * g)
+    )
+    assert wrong_v.message.startswith("✗ sgd_momentum_step: new_velocity:"), wrong_v.message
+
+
+# -- the new hints, one test each --------------------------------------------------------------
+
+
+def test_values_that_print_equal_get_enough_digits():
+    import re
+
+    def nearly(x, y, w1, w2):
+        dw1, dw2 = ex.solution("chain_grads")(x, y, w1, w2)
+        return dw1, dw2 * (1 + 3e-6)
+
+    message = ex.check("chain_grads", nearly).message
+    yours, expected = re.search(r"yours (\S+), expected (\S+?)[ \[]", message).groups()
+    assert yours != expected, message
+    from backprop_tour.exercises.hints import _digits
+
+    assert _digits(-0.0, 1e-9) == ("0", "1e-09")  # never "-0"
+
+
+def test_compound_factors_are_named():
+    message = ex.check("sgd_step", lambda p, g, lr: p - lr * g).message
+    assert message.startswith("✓")
+    k_for_n = WRONG["softmax_ce_grad"][3][1]
+    assert "off by a factor N/K (N = 3, K = 4" in ex.check("softmax_ce_grad", k_for_n).message
+    twice_n = lambda z, y: 2 * (softmax(z, axis=1) - _onehot(y, z.shape[1]))  # noqa: E731
+    assert "off by a factor 2N (N = 3)" in ex.check("softmax_ce_grad", twice_n).message
+
+
+def test_the_library_function_and_the_reference_are_recognised():
+    result = ex.check("softmax", softmax)  # a skipped stub cell leaves the library's softmax
+    assert not result and result.message.startswith("⚠ softmax: that is the library's own")
+    assert "my_softmax" in result.message
+    assert (
+        "this is ex.solution('softmax') itself"
+        in ex.check("softmax", ex.solution("softmax")).message
+    )
+    assert "my_softmax(z)" in ex.stub("softmax")
+
+
+def test_a_stub_that_says_why_keeps_its_message():
+    def my_conv_dw(x, dout):
+        raise NotImplementedError("loops to come")
+
+    message = ex.check("conv_dw", my_conv_dw).message
+    assert message.startswith("… conv_dw: not implemented yet") and "loops to come" in message
+
+
+def test_the_planted_bug_variants_are_picked_by_name():
+    assert sorted(ex.BUG_VARIANTS) == ["bias", "input", "weights"]
+    with pytest.raises(
+        ValueError, match=r"expected one of \['bias', 'input', 'weights'\], got 'wieghts'"
+    ):
+        ex.buggy_layer("wieghts")
+    rng = np.random.default_rng(0)
+    for variant, gradient in (("bias", "db"), ("weights", "dW"), ("input", "dx")):
+        report = bt.check_layer(
+            ex.buggy_layer(variant)(4, 3, rng=rng), rng.normal(size=(5, 4)), rng=rng
+        )
+        failing = [r.name for r in report if not r.ok]
+        assert failing == [gradient[1:]], (variant, str(report))
