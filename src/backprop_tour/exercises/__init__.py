@@ -23,10 +23,18 @@ line names the mistake; otherwise it gives the worst index and the two values th
 The passing line is the same on every machine: a verdict against the bound
 (``gradcheck.GRADING``, printed "rel_error < 1e-6"), never the digits of an error.
 
-Layout: ``engine`` (what an exercise is, the registry, ``check``), ``hints`` (naming a
+Every case is graded, then reported: how many passed, the first failing one (checked in
+backward order, the gradient nearest the loss first), and ``result.case`` /
+:func:`reproduce` to run it again.  Each call gets fresh copies of the inputs, which must
+be left as they were; a second call with the same shapes and new values must be right
+too and must not change the first result.  A call that runs past ``time_limit`` seconds
+is stopped.  ``bool(result)`` is ``result.passed``.
+
+Layout: ``engine`` (what an exercise is, the registry, ``check``, ``reproduce``),
+``grading`` (one case), ``running`` (time limit, guarded ``str()``), ``hints`` (naming a
 wrong answer), ``text`` (statement, stub, solution), ``common`` (shared pieces), and one
 catalogue per chapter, ``chN_topic.py``: its reference solutions, seeded cases and named
-mistakes.
+mistakes (``ch5b_bug_gallery`` also hands out the buggy layers of :func:`buggy_layer`).
 
 Adding a chapter's exercises: create ``exercises/chN_topic.py`` (for example
 ``ch7_autodiff.py``) that builds each exercise as an :class:`Exercise` (name, chapter,
@@ -36,7 +44,8 @@ name starts with ``ch`` is imported below, so nothing else needs editing; ``name
 lists exercises by chapter, in the order each catalogue registers them.
 
 Public: :func:`names`, :func:`describe`, :func:`stub`, :func:`solution`,
-:func:`solution_source`, :func:`show_solution`, :func:`check`, :class:`CheckResult`;
+:func:`solution_source`, :func:`show_solution`, :func:`check`, :class:`CheckResult`,
+:func:`reproduce`, :func:`buggy_layer`;
 for catalogues: :class:`Exercise`, :class:`Case`, :class:`Mistake`, :func:`register`.
 """
 
