@@ -727,6 +727,7 @@ def test_every_case_is_graded_and_the_report_says_which_passed():
 
 def test_the_failing_case_can_be_reproduced():
     result = ex.check("softmax", WRONG["softmax"][0][1])
+    assert result.message.endswith("; its inputs and the right output: ex.reproduce(result)")
     assert result.case is not None and result.case.index == 3
     args, expected = ex.reproduce(result)
     assert set(args) == {"z"} and args["z"].shape == (6, 3)

@@ -258,7 +258,9 @@ def _check(ex: Exercise, answer, limit: float) -> CheckResult:
         o.expected if len(ex.parts) > 1 else (o.expected[0] if o.expected else None),
     )
     right = tuple(j + 1 for j, x in enumerate(outcomes) if x.kind == "ok")
-    message = f"✗ {name}: {problem} [{label}]{_summary(cases[: len(outcomes)], outcomes)}"
+    summary = _summary(cases[: len(outcomes)], outcomes)
+    rerun = "; its inputs and the right output: ex.reproduce(result)"
+    message = f"✗ {name}: {problem} [{label}]{summary}{rerun}"
     return CheckResult(name, False, message, failed, right, len(cases))
 
 
