@@ -26,12 +26,16 @@ def _softmax_ce_grad(z, y):
 
 def _softmax_cases():
     r = rng("softmax")
-    big = r.normal(size=(4, 3))
+    big = r.normal(size=(6, 3))
     big[1] = [1000.0, 999.0, -1000.0]  # exp(1000) overflows unless the max is subtracted
     big[3] = [-800.0, -801.5, -799.0]
+    # only the maximum keeps every exponent <= 0: a shift by the row's mean, median or
+    # first logit leaves 1333, 2000 or 2000 here, and exp overflows
+    big[4] = [1000.0, -1000.0, -1000.0]
+    big[5] = [-1000.0, -1000.0, 1000.0]
     shapes = [(3, 4), (1, 5), (5, 2), (3, 7)]
     cases = [Case((3.0 * r.normal(size=s),), {"N": s[0], "K": s[1]}) for s in shapes]
-    cases.insert(2, Case((big,), {"N": 4, "K": 3}))
+    cases.insert(2, Case((big,), {"N": 6, "K": 3}, note="logits of ±1000"))
     return cases
 
 
@@ -62,7 +66,10 @@ register(
                 lambda z: np.exp(z - z.max(axis=1, keepdims=True)),
             ),
         ),
-        nan_hint="exp overflowed? Subtract each row's max before exp (chapter 1)",
+        nan_hint=(
+            "exp overflowed? Subtract each row's max before exp (chapter 1): only the "
+            "maximum keeps every exponent <= 0 (a row's mean, median or first logit does not)"
+        ),
     )
 )
 
@@ -72,6 +79,12 @@ def _ce_cases():
     out = []
     for n, k in ((3, 4), (1, 5), (5, 3), (4, 7), (6, 5)):
         out.append(Case((r.normal(size=(n, k)), r.integers(0, k, size=n)), {"N": n, "K": k}))
+    z = r.normal(size=(4, 3))
+    z[0] = [1000.0, -1000.0, -1000.0]  # the true class (1) has probability e^-2000 = 0
+    z[2] = [-1000.0, -1000.0, 1000.0]
+    # exact references; central differences of costs near 2000 would only add noise
+    extreme = Case((z, np.array([1, 2, 0, 2])), {"N": 4, "K": 3}, False, note="logits of ±1000")
+    out.insert(2, extreme)
     return out
 
 
@@ -100,6 +113,10 @@ register(
         _ce_cases,
         ("dz",),
         _ce_numeric,
+        nan_hint=(
+            "exp overflowed, or log 0? Subtract each row's max before exp (chapter 1), and "
+            "write dz as (p - onehot(y)) / N rather than through 1 / p of the true class"
+        ),
         mistakes=(
             Mistake(
                 "forgot to subtract the one-hot target: dz = (p - onehot(y)) / N",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import sigmoid
-from ..gradcheck import numerical_gradient
+from ..gradcheck import GRADING, compare, numerical_gradient
 from .common import SIG_PRIME_SLIP, Z_ONE_MINUS_Z, dsig, rng
 from .engine import Case, Exercise, Mistake, register
 
@@ -33,7 +33,20 @@ def _fanout_backward(z1, w2, w3, dz2, dz3):
 def _sigmoid_cases():
     r = rng("sigmoid_backward")
     shapes = [(3, 4), (1, 5), (6,), (4, 3), (2, 3, 5)]
-    return [Case((2.0 * r.normal(size=s), r.normal(size=s))) for s in shapes]
+    cases = [Case((2.0 * r.normal(size=s), r.normal(size=s))) for s in shapes]
+    # saturated units: sigma'(z) is about 4.5e-5 at |z| = 10 and 9e-14 at 30, but not 0
+    z = np.array([[-30.0, -12.0, -10.0, 0.5], [10.0, 11.5, 20.0, -1.0], [40.0, -2.0, 15.0, -45.0]])
+    cases.insert(3, Case((z, r.normal(size=z.shape)), note="|z| >= 10"))
+    return cases
+
+
+def _wrong_only_where_large(z, d, got, expected):
+    """Right where |z| < 4.5 and wrong where |z| is large: z clipped, or sigma' cut off."""
+    large = np.abs(z) > 4.5
+    if not large.any() or large.all():
+        return False
+    inside = compare(got[~large], expected[~large], GRADING).ok
+    return inside and not compare(got[large], expected[large], GRADING).ok
 
 
 def _sigmoid_numeric(z, dout):
@@ -61,6 +74,11 @@ register(
             Mistake(
                 "multiplied by sigma(z) only: the derivative is sigma(z) (1 - sigma(z))",
                 lambda z, d: d * sigmoid(z),
+            ),
+            Mistake(
+                "right for small |z| but not where |z| is large: is z clipped (np.clip), or "
+                "sigma'(z) set to 0 past some bound? sigma(z) (1 - sigma(z)) needs neither",
+                test=_wrong_only_where_large,
             ),
         ),
     )
@@ -91,7 +109,7 @@ def _chain_numeric(x, y, w1, w2):
     )
 
 
-def _chain_variant(x, y, w1, w2, dsig_out=None, source_sign=False, hiddendsig=True):
+def _chain_variant(x, y, w1, w2, dsig_out=None, source_sign=False, hidden_dsig=True, hidden=""):
     """The chain's gradients with one of the slips of chapter 2's sources."""
     a1 = sigmoid(w1 * x)
     y_hat = sigmoid(w2 * a1)
@@ -102,7 +120,9 @@ def _chain_variant(x, y, w1, w2, dsig_out=None, source_sign=False, hiddendsig=Tr
     z2 = w2 * a1
     d_out = z2 * (1.0 - z2) if dsig_out == "z" else y_hat * (1.0 - y_hat)
     delta2 = dj_dyhat * d_out / len(x)
-    d_hidden = a1 * (1.0 - a1) if hiddendsig else 1.0
+    d_hidden = a1 * (1.0 - a1) if hidden_dsig else 1.0
+    if hidden == "z":  # source 001's z (1 - z), in the hidden unit
+        d_hidden = w1 * x * (1.0 - w1 * x)
     return float(np.sum(delta2 * w2 * d_hidden * x)), float(np.sum(delta2 * a1))
 
 
@@ -133,10 +153,16 @@ register(
             Mistake(Z_ONE_MINUS_Z, lambda *a: _chain_variant(*a, dsig_out="z")[1], 1),
             Mistake(
                 "dw1 is missing the hidden sigmoid's derivative a1 (1 - a1)",
-                lambda *a: _chain_variant(*a, hiddendsig=False)[0],
+                lambda *a: _chain_variant(*a, hidden_dsig=False)[0],
+                0,
+            ),
+            Mistake(
+                "the hidden sigmoid's derivative " + Z_ONE_MINUS_Z[len("sigma' ") :],
+                lambda *a: _chain_variant(*a, hidden="z")[0],
                 0,
             ),
         ),
+        order=(1, 0),  # dw2 is nearer the cost: a slip there shows up in dw1 as well
     )
 )
 
@@ -160,6 +186,11 @@ def _fanout_numeric(z1, w2, w3, dz2, dz3):
     return (numerical_gradient(f, z0),)
 
 
+_SOURCE_FANOUT = (
+    "the branches' local derivatives added without their upstream gradients, "
+    "dz2/da1 + dz3/da1 = w2 + w3 (source 001's slip, chapter 2): each branch carries its "
+    "own gradient, dJ/da1 = w2 dz2 + w3 dz3"
+)
 _OVERWRITE = (
     "gradients overwritten instead of added at the fan-out: a1 feeds both z2 and z3, so "
     "dJ/da1 = w2 dz2 + w3 dz3 (gradients add where a value branches)"
@@ -183,6 +214,14 @@ register(
             Mistake(
                 "returned dJ/da1: multiply by sigma'(z1) = a1 (1 - a1) to reach z1",
                 lambda z1, w2, w3, d2, d3: w2 * d2 + w3 * d3,
+            ),
+            Mistake(
+                _SOURCE_FANOUT,
+                lambda z1, w2, w3, d2, d3: (w2 + w3) * dsig(z1),
+            ),
+            Mistake(
+                _SOURCE_FANOUT,
+                lambda z1, w2, w3, d2, d3: (w2 + w3) * (d2 + d3) * dsig(z1),
             ),
         ),
     )

@@ -52,6 +52,10 @@ register(
         _delta_cases,
         ("delta1",),
         _delta_numeric,
+        transpose_hint=(
+            "in batch-first rows the transpose moves: the column layout's W2.T @ delta2 is "
+            "delta2 @ W2 here, (N, K) @ (K, H) -> (N, H)"
+        ),
         mistakes=(
             Mistake("forgot the factor sigma'(z1)", lambda d2, W2, z1: d2 @ W2),
             Mistake(SIG_PRIME_SLIP, lambda d2, W2, z1: (d2 @ W2) * dsig(sigmoid(z1))),
@@ -87,13 +91,20 @@ def _two_layer_numeric(a0, y, W1, b1, W2, b2):
     return tuple(numerical_gradient(lambda: _two_layer_cost(a0, y, *ps), p) for p in ps)
 
 
-def _two_layer_variant(a0, y, W1, b1, W2, b2, dsig=dsig, hidden=True):
+_NO_OUTPUT_DSIG = (
+    "delta2 = (a2 - y) / N is missing the output sigmoid's derivative: with the quadratic "
+    "cost delta2 = (a2 - y) sigma'(z2) / N (the sigma' cancels only against a "
+    "cross-entropy, chapter 3)"
+)
+
+
+def _two_layer_variant(a0, y, W1, b1, W2, b2, dsig=dsig, hidden=True, output=True):
     n = a0.shape[0]
     z1 = a0 @ W1.T + b1
     a1 = sigmoid(z1)
     z2 = a1 @ W2.T + b2
     a2 = sigmoid(z2)
-    delta2 = (a2 - y) * dsig(z2) / n
+    delta2 = (a2 - y) * (dsig(z2) if output else 1.0) / n
     delta1 = (delta2 @ W2) * (dsig(z1) if hidden else 1.0)
     return delta1.T @ a0, delta1.sum(axis=0), delta2.T @ a1, delta2.sum(axis=0)
 
@@ -137,6 +148,15 @@ register(
                 i,
             )
             for i in range(2)
+        )
+        + tuple(
+            Mistake(_NO_OUTPUT_DSIG, lambda *a, i=i: _two_layer_variant(*a, output=False)[i], i)
+            for i in range(4)
+        ),
+        order=(2, 3, 0, 1),  # backward: dW2 and db2 (nearest the cost), then dW1 and db1
+        transpose_hint=(
+            "in batch-first rows the transpose moves: the column layout's W2.T @ delta2 is "
+            "delta2 @ W2 here, and its delta @ a.T is delta.T @ a (rows are examples)"
         ),
     )
 )

@@ -57,6 +57,11 @@ register(
         _dense_cases,
         ("dx", "dW", "db"),
         _dense_numeric,
+        transpose_hint=(
+            "in batch-first rows the transpose moves: with x (N, D), W (M, D) and dout "
+            "(N, M), dx = dout @ W and dW = dout.T @ x (a column layout's W.T @ delta and "
+            "delta @ x.T)"
+        ),
         mistakes=(
             Mistake(
                 "summed over the wrong axis: sum dout over the batch, axis 0",

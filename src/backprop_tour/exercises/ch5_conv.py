@@ -152,7 +152,42 @@ def _pool_cases():
         x = r.normal(size=(n, c, h, w))
         h_out, w_out = (h - size) // stride + 1, (w - size) // stride + 1
         out.append(Case((x, r.normal(size=(n, c, h_out, w_out)), size, stride), {"N": n}))
+    # exact ties, as after a ReLU (zeros) or on 8-bit pixels: any one tied maximum may take
+    # the gradient, so these cases are judged by the rule, not against the reference
+    for n, c, h, w, size in ((2, 3, 6, 6, 2), (1, 2, 6, 9, 3)):
+        x = np.maximum(r.integers(-2, 3, size=(n, c, h, w)), 0).astype(np.float64)
+        dout = r.normal(size=(n, c, h // size, w // size))
+        out.append(Case((x, dout, size, size), {"N": n}, False, True, "tied maxima"))
     return out
+
+
+def _pool_rule(x, dout, size, stride, dx):
+    """'' if ``dx`` routes each window's ``dout`` to that window's maxima only, adding up
+    to ``dout``; else the first window where it does not.  Windows do not overlap here."""
+    reached = np.zeros(x.shape, dtype=bool)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        rows = slice(i * stride, i * stride + size)
+        cols = slice(j * stride, j * stride + size)
+        win, got, g = x[n, c, rows, cols], dx[n, c, rows, cols], dout[n, c, i, j]
+        reached[n, c, rows, cols] = True
+        is_max = win == win.max()
+        where = f"window ({n}, {c}, {i}, {j})"
+        if np.any(got[~is_max] != 0.0):
+            return f"{where}: gradient on an entry that is not the window's maximum"
+        total = float(got.sum())
+        if abs(total - g) > 1e-9 * (1.0 + abs(g)):
+            ties = int(is_max.sum())
+            if ties > 1 and np.allclose(got[is_max], g, rtol=1e-9, atol=0.0):
+                return (
+                    f"every tied maximum got the full gradient ({where} has {ties} equal "
+                    "maxima; a mask win == win.max() gives each of them dout): the gradient "
+                    "goes to one of them (chapter 5), e.g. the first, as np.argmax picks it"
+                )
+            return f"{where}: its gradient adds up to {total:.4g}, not to its dout {g:.4g}"
+    if np.any(dx[~reached] != 0.0):
+        bad = tuple(int(k) for k in np.argwhere((dx != 0.0) & ~reached)[0])
+        return f"gradient at index {bad}, which no window reads"
+    return ""
 
 
 def _pool_numeric(x, dout, size, stride):
@@ -193,11 +228,13 @@ register(
         "the windows moved by stride (possibly less than size, so that windows overlap), "
         "giving an output of shape (N, C, H_out, W_out), H_out = (H - size) // stride + 1. "
         "Given x, dout = dL/d(out) of the output's shape, size and stride, return dx = dL/dx, "
-        "shape (N, C, H, W): each dout entry goes to the position of its window's maximum.",
+        "shape (N, C, H, W): each dout entry goes to the position of its window's maximum "
+        "(when several entries tie for the maximum, to one of them).",
         maxpool2d_backward_loops,
         _pool_cases,
         ("dx",),
         _pool_numeric,
+        rule=_pool_rule,
         mistakes=(
             Mistake(
                 "gradients overwritten instead of added where windows overlap: use +=",

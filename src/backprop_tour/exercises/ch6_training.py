@@ -25,6 +25,12 @@ def _sgd_cases():
     ]
 
 
+_NEW_ARRAY = (
+    "chapter 6 asks for new arrays (param - lr * grad) and leaves the inputs as they "
+    "were: an in-place param -= ... changes the caller's array, the one the optimiser owns"
+)
+
+
 register(
     Exercise(
         "sgd_step",
@@ -36,6 +42,7 @@ register(
         _sgd_step,
         _sgd_cases,
         ("new_param",),
+        new_array=_NEW_ARRAY,
         mistakes=(
             Mistake(
                 "the sign of the step: moved uphill; subtract lr * grad",
@@ -91,6 +98,8 @@ register(
         _sgd_momentum_step,
         _momentum_cases,
         ("new_param", "new_velocity"),
+        new_array=_NEW_ARRAY,
+        order=(1, 0),  # the velocity is updated first, then the parameter moves by it
         mistakes=(
             Mistake(_PYTORCH, lambda *a: _pytorch_momentum(*a)[0], 0),
             Mistake(_PYTORCH, lambda *a: _pytorch_momentum(*a)[1], 1),

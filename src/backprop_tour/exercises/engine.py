@@ -4,33 +4,43 @@ mistake it made."""
 
 from __future__ import annotations
 
-import os
 import re
-import traceback
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..gradcheck import GRADING, bound, compare
+from ..gradcheck import GRADING, bound
 from .common import copy_args, fmt
-from .hints import shape_hint, value_hint
+from .grading import Outcome, describe_value, grade_case
+from .running import TIME_LIMIT, safe_str
 
 
 @dataclass(frozen=True)
 class Mistake:
-    """A common wrong answer: ``wrong(*args)`` computes it for one part of the output."""
+    """A common wrong answer: ``wrong(*args)`` computes it for one part of the output,
+    or, for a mistake with no single wrong value, ``test(*args, got, expected)`` says
+    whether ``got`` shows it."""
 
     hint: str
-    wrong: Callable
+    wrong: Callable | None = None
     part: int = 0
+    test: Callable | None = None
 
 
 @dataclass(frozen=True)
 class Case:
+    """One graded input.  ``consts``: named sizes, for "factor N" hints; ``numeric``:
+    also compare with central differences (off at kinks, ties and logits of 1000);
+    ``rule``: judged by the exercise's ``rule`` instead of the reference (exact ties,
+    where several answers are right); ``note``: what the case is for, in its label."""
+
     args: tuple
-    consts: dict = field(default_factory=dict)  # named sizes, for "factor N" hints
+    consts: dict = field(default_factory=dict)
+    numeric: bool = True
+    rule: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,25 @@ class Exercise:
     mistakes: tuple = ()
     shifts: bool = False  # test "window shifted by one" and rot180 of the right answer
     nan_hint: str = ""
+    order: tuple | None = None  # parts in backward order, the gradient nearest the loss first
+    rule: Callable | None = None  # (*args, part) -> '' or what is wrong, for rule cases
+    new_array: str = ""  # how the statement asks for a new array (in-place is then wrong)
+    transpose_hint: str = ""  # said when a product's shapes do not fit
+    adapter: Callable | None = None  # the reader's object -> a function of the case's args
+
+    def solve(self, *args):
+        """The right output for one case (through ``adapter`` if the answer is a class)."""
+        return (self.adapter(self.reference) if self.adapter else self.reference)(*args)
+
+    def in_place_message(self, changed: list[str]) -> str:
+        names = " and ".join(changed)
+        if self.new_array:
+            return f"changed {names} in place: {self.new_array}"
+        return (
+            f"right values, but it wrote into its input {names} (an in-place -=, *=, or "
+            "x[...] = ...): a backward pass must leave its inputs as they were, the caller "
+            "may still use them; work on a copy or build a new array"
+        )
 
     @property
     def arg_names(self) -> list[str]:
@@ -91,18 +120,45 @@ def get(name: str) -> Exercise:
 
 
 @dataclass(frozen=True)
+class FailedCase:
+    """The first case an answer got wrong: its inputs by name and the expected output."""
+
+    index: int
+    label: str
+    args: dict
+    expected: object
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """What :func:`check` found: ``passed`` and a one-line ``message``."""
+    """What :func:`check` found: ``passed`` and a one-line ``message``; ``bool(result)`` is
+    ``passed``, so ``assert ex.check(...)`` works.  ``case`` is the first failing case
+    (``None`` when it passed), ``right`` the numbers of the cases it got right."""
 
     name: str
     passed: bool
     message: str
+    case: FailedCase | None = None
+    right: tuple = ()
+    total: int = 0
+
+    def __bool__(self) -> bool:
+        return self.passed
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
         return self.message
+
+
+def reproduce(result: CheckResult) -> tuple[dict, object]:
+    """The failing case of ``result`` as ``(args, expected)``: fresh copies of its inputs
+    by name, and the right output, so that ``my_fn(**args)`` can be run and compared."""
+    if result.case is None:
+        raise ValueError(f"reproduce: {result.name!r} has no failing case (it passed)")
+    args = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in result.case.args.items()}
+    return args, result.case.expected
 
 
 def _label(ex: Exercise, case: Case, i: int, n: int) -> str:
@@ -112,118 +168,112 @@ def _label(ex: Exercise, case: Case, i: int, n: int) -> str:
             bits.append(f"{name} {a.shape}")
         else:
             bits.append(f"{name} = {fmt(a) if isinstance(a, float) else a}")
-    return f"case {i + 1} of {n}: {', '.join(bits)}"
+    note = f" ({case.note})" if case.note else ""
+    return f"case {i + 1} of {n}{note}: {', '.join(bits)}"
 
 
-def _describe_value(v) -> str:
-    if isinstance(v, np.ndarray):
-        return f"an array of shape {v.shape}"
-    return f"a {type(v).__name__}"
-
-
-def _as_array(v, part: str, expected: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """The reader's value as a float64 array, or a one-line complaint."""
-    if v is None:
-        return None, f"{part} is None (a missing return?)"
-    if isinstance(v, bool | int | float | np.number):
-        v = np.asarray(v)
-    if not isinstance(v, np.ndarray):
-        return None, f"{part} is {_describe_value(v)}, expected a NumPy array"
-    if not (np.issubdtype(v.dtype, np.number) or v.dtype == bool):
-        return None, f"{part} has dtype {v.dtype}, expected numbers"
-    v = v.astype(np.float64)
-    if expected.shape == () and v.size == 1:
-        v = v.reshape(())
-    return v, ""
-
-
-def _user_line(err: BaseException) -> str:
-    """Where in the reader's code the exception came from, if it did."""
-    here = os.path.dirname(os.path.dirname(__file__))  # backprop_tour/
-    frames = [
-        f
-        for f in traceback.extract_tb(err.__traceback__)
-        if not f.filename.startswith(here) and "site-packages" not in f.filename
-    ]
-    if not frames or not frames[-1].line:
+def _is_library_own(ex: Exercise, answer) -> str:
+    """The name of the library function ``answer`` is, if it is one (a chapter imports
+    ``softmax`` and a skipped stub cell leaves it in place)."""
+    module = getattr(answer, "__module__", None) or ""
+    if answer is ex.reference or module.startswith("backprop_tour.exercises"):
         return ""
-    return f" (at line {frames[-1].lineno}: {frames[-1].line.strip()})"
-
-
-def _run(fn: Callable, args: tuple):
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return fn(*copy_args(args))
-
-
-def _grade_case(ex: Exercise, case: Case, answer: Callable) -> str:
-    """'' if ``answer`` is right on ``case``, else what is wrong (without the case label)."""
-    expected = ex.reference(*copy_args(case.args))
-    expected = expected if len(ex.parts) > 1 else (expected,)
-    expected = [np.asarray(e, dtype=np.float64) for e in expected]
-    numeric = ex.numeric(*copy_args(case.args)) if ex.numeric else None
-    try:
-        got = _run(answer, case.args)
-    except Exception as err:  # the reader's code: report it, never a traceback wall
-        text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        text = text if len(text) <= 160 else text[:157] + "..."
-        return f"raised {type(err).__name__}{': ' + text if text else ''}{_user_line(err)}"
-    if len(ex.parts) > 1:
-        if got is None:
-            return f"returned None (a missing return?); expected a tuple ({', '.join(ex.parts)})"
-        if not isinstance(got, tuple | list) or len(got) != len(ex.parts):
-            count = f"{len(got)} values" if isinstance(got, tuple | list) else _describe_value(got)
-            return f"returned {count}; expected a tuple of {len(ex.parts)}: ({', '.join(ex.parts)})"
-    else:
-        got = (got,)
-    for k, (part, g, e) in enumerate(zip(ex.parts, got, expected, strict=True)):
-        where = f"{part}: " if len(ex.parts) > 1 else ""
-        g, complaint = _as_array(g, part, e)
-        if g is None:
-            return complaint if len(ex.parts) > 1 else complaint.replace(part, "the result", 1)
-        if not np.all(np.isfinite(g)):
-            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(g))[0])
-            kind = "NaN" if np.isnan(g[bad]) else "inf"
-            hint = f"; {ex.nan_hint}" if ex.nan_hint else ""
-            at = f" at index {bad}" if bad else ""
-            return f"{where}contains {kind}{at}{hint}"
-        with warnings.catch_warnings(), np.errstate(all="ignore"):  # huge values: no noise
-            warnings.simplefilter("ignore")
-            if g.shape != e.shape:
-                return where + shape_hint(ex, case, k, g, e)
-            ok = compare(g, e, GRADING).ok
-            if ok and numeric is not None:
-                ok = compare(g, numeric[k], GRADING).ok
-            if not ok:
-                return where + value_hint(ex, case, k, g, e)
+    if module.startswith("backprop_tour") or any(
+        answer is e.reference for e in _EXERCISES.values()
+    ):
+        return f"{module}.{getattr(answer, '__qualname__', '?')}"
     return ""
 
 
-def _verdict(ex: Exercise, n: int) -> str:
-    against = "the reference and central differences" if ex.numeric else "the reference"
-    return f"matches {against} on {n} cases (rel_error < {bound(GRADING)})"
+def _summary(cases: list, outcomes: list) -> str:
+    right = [i for i, o in enumerate(outcomes) if o.kind == "ok"]
+    if not right:
+        return ""
+    n_of = [c.consts.get("N") for c in cases]
+    wrong_n = {n_of[i] for i, o in enumerate(outcomes) if o.kind != "ok"}
+    if {n_of[i] for i in right} == {1} and wrong_n and None not in wrong_n and 1 not in wrong_n:
+        return "; right for a single example (N = 1), wrong for every batch (N > 1): what happens along the batch axis?"
+    which = ", ".join(str(i + 1) for i in right)
+    return f"; right on {len(right)} of {len(cases)} cases ({which})"
 
 
-def check(name: str, answer: Callable) -> CheckResult:
-    """Grade ``answer`` against exercise ``name`` on its seeded cases; never raises for
-    anything the reader's function does.  See the package docstring."""
-    ex = get(name)
-    if not callable(answer):
+def _stub_line(ex: Exercise, texts: list[str]) -> str:
+    ok = _check(ex, ex.reference, TIME_LIMIT).passed
+    verdict = "passes this check" if ok else "FAILS (a bug)"
+    said = f" ({texts[0]})" if texts and texts[0] else ""
+    return (
+        f"… {ex.name}: not implemented yet (the stub raises NotImplementedError{said}); "
+        f"the reference solution, ex.solution({ex.name!r}), {verdict}"
+    )
+
+
+def _check(ex: Exercise, answer, limit: float) -> CheckResult:
+    name = ex.name
+    if not callable(answer) and ex.adapter is None:
         return CheckResult(
-            name, False, f"✗ {name}: expected a function, got {_describe_value(answer)}"
+            name, False, f"✗ {name}: expected a function, got {describe_value(answer)}"
         )
+    own = _is_library_own(ex, answer)
+    if own:
+        return CheckResult(
+            name,
+            False,
+            f"⚠ {name}: that is the library's own {own}, not an answer of yours: run the "
+            f"cell that defines yours ({'MyDense' if ex.adapter else 'my_' + name}) and check that",
+        )
+    fn = ex.adapter(answer) if ex.adapter else answer
     cases = ex.cases()
-    for i, case in enumerate(cases):
-        problem = _grade_case(ex, case, answer)
-        if problem.startswith("raised NotImplementedError"):
-            verdict = "passes this check" if check(name, ex.reference).passed else "FAILS (a bug)"
+    outcomes: list[Outcome] = []
+    for case in cases:
+        outcomes.append(grade_case(ex, case, fn, limit))
+        if outcomes[-1].kind == "timeout":
+            break
+    if all(o.kind == "unfinished" for o in outcomes):
+        return CheckResult(name, False, _stub_line(ex, [o.problem for o in outcomes]))
+    bad = [i for i, o in enumerate(outcomes) if o.kind != "ok"]
+    if not bad:
+        against = "the reference and central differences" if ex.numeric else "the reference"
+        ruled = sum(c.rule for c in cases)
+        by_rule = f", {ruled} with ties judged by the rule" if ruled else ""
+        line = (
+            f"✓ {name}: matches {against} on {len(cases)} cases{by_rule} "
+            f"(rel_error < {bound(GRADING)})"
+        )
+        if answer is ex.reference:
+            line += f" (this is ex.solution({name!r}) itself)"
+        right = tuple(range(1, len(cases) + 1))
+        return CheckResult(name, True, line, right=right, total=len(cases))
+    i = bad[0]
+    o, case = outcomes[i], cases[i]
+    problem = o.problem
+    if o.kind == "unfinished":
+        problem = f"not finished: raised NotImplementedError{': ' + o.problem if o.problem else ''}"
+    if o.kind == "timeout" and i + 1 < len(cases):
+        problem += f" (stopped at case {i + 1}; cases after it not run)"
+    label = _label(ex, case, i, len(cases))
+    failed = FailedCase(
+        i + 1,
+        label,
+        dict(zip(ex.arg_names, copy_args(case.args), strict=True)),
+        o.expected if len(ex.parts) > 1 else (o.expected[0] if o.expected else None),
+    )
+    right = tuple(j + 1 for j, x in enumerate(outcomes) if x.kind == "ok")
+    summary = _summary(cases[: len(outcomes)], outcomes)
+    rerun = "; its inputs and the right output: ex.reproduce(result)"
+    message = f"✗ {name}: {problem} [{label}]{summary}{rerun}"
+    return CheckResult(name, False, message, failed, right, len(cases))
+
+
+def check(name: str, answer: Callable, *, time_limit: float = TIME_LIMIT) -> CheckResult:
+    """Grade ``answer`` against exercise ``name`` on every one of its seeded cases, then
+    report; never raises for anything the reader's function does, and stops a call that
+    runs longer than ``time_limit`` seconds.  See the package docstring."""
+    ex = get(name)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return _check(ex, answer, time_limit)
+        except Exception as err:  # the grader's own bug: say so, do not crash the notebook
             return CheckResult(
-                name,
-                False,
-                f"… {name}: not implemented yet (the stub raises NotImplementedError); "
-                f"the reference solution, ex.solution({name!r}), {verdict}",
+                name, False, f"✗ {name}: the grader failed ({type(err).__name__}: {safe_str(err)})"
             )
-        if problem:
-            label = _label(ex, case, i, len(cases))
-            return CheckResult(name, False, f"✗ {name}: {problem} [{label}]")
-    return CheckResult(name, True, f"✓ {name}: {_verdict(ex, len(cases))}")

@@ -11,18 +11,56 @@ from .common import close, copy_args, fmt
 
 
 def factor_names(case) -> list[tuple[str, float]]:
-    """Named constants a gradient is often off by: ("N (N = 3)", 3.0), ("1/N (N = 3)", ...)."""
+    """Named constants a gradient is often off by, simplest first: ("N (N = 3)", 3.0),
+    ("1/N (N = 3)", ...), 2 and 1/2, then products such as 2N and N/K."""
+    singles = [(k, float(v)) for k, v in case.consts.items() if float(v) not in (0.0, 1.0)]
+    said = {k: f"{k} = {fmt(v)}" for k, v in singles}
     out = []
-    for k, v in case.consts.items():  # N first: a missing or extra 1/N is the usual slip
-        shown = fmt(v)
-        out += [(f"{k} ({k} = {shown})", float(v)), (f"1/{k} ({k} = {shown})", 1.0 / v)]
-    return out[:2] + [("2", 2.0), ("1/2", 0.5)] + out[2:]
+    for k, v in singles[:1]:  # N first: a missing or extra 1/N is the usual slip
+        out += [(f"{k} ({said[k]})", v), (f"1/{k} ({said[k]})", 1.0 / v)]
+    out += [("2", 2.0), ("1/2", 0.5)]
+    for k, v in singles[1:]:
+        out += [(f"{k} ({said[k]})", v), (f"1/{k} ({said[k]})", 1.0 / v)]
+    for k, v in singles:
+        out += [(f"2{k} ({said[k]})", 2.0 * v), (f"1/(2{k}) ({said[k]})", 0.5 / v)]
+    for i, (k, v) in enumerate(singles):
+        for m, w in singles[i + 1 :]:
+            both = f"{said[k]}, {said[m]}"
+            out += [
+                (f"{k}/{m} ({both}: divided by {m} where {k} belongs?)", v / w),
+                (f"{m}/{k} ({both}: divided by {k} where {m} belongs?)", w / v),
+                (f"{k}{m} ({both})", v * w),
+                (f"1/({k}{m}) ({both})", 1.0 / (v * w)),
+            ]
+    return out
+
+
+def dtype_note(value, part: str) -> str:
+    """What to say of a result of integer dtype: its values were cut to whole numbers."""
+    kind = getattr(getattr(value, "dtype", None), "kind", "")
+    if kind and kind in "iu":
+        return (
+            f"{part} has the integer dtype {value.dtype}: its values were cut to whole "
+            "numbers (np.zeros_like of an int array, or dtype=int?); build it as float64"
+        )
+    return ""
+
+
+def _digits(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` with just enough significant digits to tell them apart (4 at
+    least); -0 is written 0."""
+    a, b = a + 0.0, b + 0.0
+    for d in range(4, 18):
+        x, y = f"{a:.{d}g}", f"{b:.{d}g}"
+        if x != y:
+            return x, y
+    return x, y
 
 
 def shape_hint(ex, case, k, got, exp) -> str:
     shapes = f"expected shape {exp.shape}, got {got.shape}"
     for m in ex.mistakes:
-        if m.part == k:
+        if m.part == k and m.wrong is not None:
             wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
             if wrong.shape == got.shape and close(got, wrong):
                 return f"{m.hint} ({shapes})"
@@ -61,10 +99,20 @@ def _shift_hint(got, exp) -> str:
 
 def value_hint(ex, case, k, got, exp) -> str:
     for m in ex.mistakes:
-        if m.part == k:
-            wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
-            if close(got, wrong.reshape(got.shape) if wrong.size == got.size else wrong):
+        if m.part != k:
+            continue
+        if m.test is not None:
+            if m.test(*copy_args(case.args), got, exp):
                 return m.hint
+            continue
+        wrong = np.asarray(m.wrong(*copy_args(case.args)), dtype=np.float64)
+        if close(got, wrong.reshape(got.shape) if wrong.size == got.size else wrong):
+            return m.hint
+    if not np.any(got) and np.any(exp):
+        return (
+            "all zeros: nothing reached the result (a loop that never ran, values written "
+            "into a copy, or a result computed but never stored?)"
+        )
     denom = float(np.sum(exp * exp))
     if denom > 0:
         c = float(np.sum(got * exp)) / denom
@@ -84,13 +132,14 @@ def value_hint(ex, case, k, got, exp) -> str:
         if shifted:
             return shifted
     found = compare(got, exp, GRADING)
+    yours, expected = _digits(found.a, found.b)
     if exp.size == 1:
         return (
             f"wrong value (rel_error {found.rel_error:.2g} > {bound(GRADING)}): "
-            f"yours {fmt(found.a)}, expected {fmt(found.b)}"
+            f"yours {yours}, expected {expected}"
         )
     at = f"at index {found.worst_index}: " if found.worst_index else ""
     return (
         f"wrong values (rel_error {found.rel_error:.2g} > {bound(GRADING)}); worst {at}"
-        f"yours {fmt(found.a)}, expected {fmt(found.b)}"
+        f"yours {yours}, expected {expected}"
     )

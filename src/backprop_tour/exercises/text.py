@@ -39,9 +39,17 @@ def describe(name: str) -> Text:
 
 
 def stub(name: str) -> Code:
-    """Source of an empty function for the reader to fill, the task as its docstring."""
+    """Source of an empty function for the reader to fill, the task as its docstring.
+    It is named ``my_<name>`` so that it never hides a library function of that name."""
     ex = get(name)
+    if ex.adapter is not None:  # a class to fix: the stub subclasses the buggy layer
+        return Code(
+            'class MyDense(ex.buggy_layer("weights")):  # or "bias", "input"\n'
+            "    def backward(self, dout, *, need_dx=True):\n"
+            "        raise NotImplementedError  # your fixed backward here\n"
+        )
     head, _, ret = ex.signature.partition(" -> ")
+    head = "my_" + head
     body = _wrap(ex.statement, "    ")
     return Code(
         f"def {head}:\n"
@@ -59,6 +67,8 @@ def solution_source(name: str) -> str:
     """The reference implementation's source, under the exercise's own name (a library
     loop reference such as ``conv.conv2d_backward_loops`` is shown as ``conv_backward``)."""
     src = textwrap.dedent(inspect.getsource(get(name).reference))
+    if src.startswith("class "):  # a fixed layer: shown as the reader's MyDense
+        return re.sub(r"^class \w+", "class MyDense", src, count=1)
     return re.sub(r"^def \w+\(", f"def {name}(", src, count=1, flags=re.MULTILINE)
 
 
