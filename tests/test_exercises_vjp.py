@@ -21,7 +21,8 @@ def _keepdims_lost(a, b, g):
 WRONG = {
     "max_backward": [
         (lambda a, b, g: (g, g), "max routes"),
-        (lambda a, b, g: (g * (a < b), g * (b < a)), "smaller input"),
+        (lambda a, b, g: (g * (a < b), g * (b < a)), "wrong order"),  # that is (db, da)
+        (lambda a, b, g: (g * (a < b), g * (b > a)), "smaller input"),
         (lambda a, b, g: ((a > b) * 1.0, (b > a) * 1.0), "without dout"),
         (lambda a, b, g: (g * (a > b), g * (a > b)), "db: "),
         (lambda a, b, g: (-g * (a > b), -g * (b > a)), "sign"),
@@ -36,7 +37,8 @@ WRONG = {
         (lambda jac, g: (g @ jac)[:, None], "wrong shape"),
     ],
     "mul_vjp": [
-        (lambda a, b, g: (g * a, g * b), "the *other* input"),
+        (lambda a, b, g: (g * a, g * b), "wrong order"),  # that is (db, da)
+        (lambda a, b, g: (g * a, g * a), "the *other* input"),
         (lambda a, b, g: (b, a), "forgot the upstream g"),
         (lambda a, b, g: (g, g), "the VJP of a + b"),
         (lambda a, b, g: (-g * b, -g * a), "sign"),
@@ -54,7 +56,7 @@ WRONG = {
     ],
     "matmul_vjp": [
         (lambda a, b, g: (g @ b.T, g.T @ a), "transposed"),
-        (lambda a, b, g: (a.T @ g, g @ b.T), "swapped"),
+        (lambda a, b, g: (a.T @ g, g @ b.T), "wrong order"),
         (lambda a, b, g: (g @ b, a.T @ g), "raised ValueError"),
         (lambda a, b, g: (g @ b.T / len(a), a.T @ g / len(a)), "factor 1/N"),
         (lambda a, b, g: (-(g @ b.T), -(a.T @ g)), "sign"),
