@@ -13,6 +13,13 @@ against the issue's bar (at most 0.75x, met only if both readings, as printed, a
 under it); then how much PyTorch's own epoch varied over the rounds, a measure of the
 machine's noise (three rounds at least); last, the loop that computes the image gradient
 against PyTorch computing it too.
+
+Not pyperf (measured against what it offers, issue 21): its Runner times one benchmark at
+a time in worker processes it spawns and calibrates itself, and reports each one's mean and
+deviation.  What this script needs is three different processes, two of them in another
+virtual environment (PyTorch), alternated round by round so that a noisy neighbour slows
+all three alike, and ratios taken within each round; pyperf has no notion of pairing
+rounds across benchmarks.  The statistics themselves are only ``statistics.median``.
 """
 
 from __future__ import annotations
