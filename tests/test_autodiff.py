@@ -236,14 +236,6 @@ def test_numbers_and_arrays_on_either_side():
     np.testing.assert_array_equal((np.array([1.0, 1.0]) - x).data, [-1.0, -3.0])
 
 
-def test_graph_nodes_are_plain_data_in_topological_order():
-    x, w = ad.Tensor(np.ones((1, 2)), "x"), ad.Tensor(np.ones((2, 1)), "w")
-    nodes = ad.graph_nodes((x @ w).sum())
-    assert [n.label for n in nodes][-2:] == ["@", "\u03a3"]
-    assert nodes[-1].parents == (len(nodes) - 2,) and nodes[-1].shape == ()
-    assert {n.label for n in nodes if n.leaf} == {"x", "w"}
-
-
 # -- errors that say what was expected -------------------------------------------------------
 @pytest.mark.parametrize(
     "make, words",

@@ -1,19 +1,22 @@
 """Drawing the graph an autodiff engine recorded: layout, labels, frames."""
 
-from backprop_tour.autodiff import GraphNode
+import numpy as np
+
+from backprop_tour import autodiff as ad
 from backprop_tour.viz import recorded
+from backprop_tour.viz.recorded import Record
 
 
 def two_layer_records():
     # X @ W.T + b, then a cost: X a constant, W through a transpose, b a side input
     return [
-        GraphNode("W", (3, 2), (), True, True),
-        GraphNode("T", (2, 3), (0,), False, True),
-        GraphNode("X", (4, 2), (), True, False),
-        GraphNode("@", (4, 3), (2, 1), False, True),
-        GraphNode("b", (3,), (), True, True),
-        GraphNode("+", (4, 3), (3, 4), False, True),
-        GraphNode("CE", (), (5,), False, True),
+        Record("W", (3, 2), (), True, True),
+        Record("T", (2, 3), (0,), False, True),
+        Record("X", (4, 2), (), True, False),
+        Record("@", (4, 3), (2, 1), False, True),
+        Record("b", (3,), (), True, True),
+        Record("+", (4, 3), (3, 4), False, True),
+        Record("CE", (), (5,), False, True),
     ]
 
 
@@ -38,3 +41,12 @@ def test_backward_frames_follow_the_reverse_topological_order_and_skip_constants
     assert last[("t1", "t3")] == "(2, 3)" and last[("t0", "t1")] == "(3, 2)"
     first = {(e.src, e.dst): e.grad for e in frames[0].edges}
     assert not any(first.values())
+
+
+def test_records_are_plain_data_in_topological_order_constants_included():
+    x = ad.Tensor(np.ones((1, 2)), "x", requires_grad=False)
+    w = ad.Tensor(np.ones((2, 1)), "w")
+    nodes = recorded.records((x @ w).sum())
+    assert [n.label for n in nodes][-2:] == ["@", "\u03a3"]
+    assert nodes[-1].parents == (len(nodes) - 2,) and nodes[-1].shape == ()
+    assert {n.label: n.requires_grad for n in nodes if n.leaf} == {"x": False, "w": True}

@@ -1,24 +1,16 @@
 """A reverse-mode automatic-differentiation engine for arrays, built from the book's rules
 (chapter 7).
 
-A :class:`Tensor` holds a float64 array, the tensors it was computed from (its
-``parents``) and its **vector-Jacobian product** (VJP): the function that takes the
-gradient of the cost with respect to the tensor (the *upstream*, the tensor's own shape)
-and returns the gradient with respect to each parent (each parent's shape).  Every
-operation below is a forward rule and, right beside it, that VJP, which is a rule an
-earlier chapter derived.  Convolution, max-pooling and softmax cross-entropy call the
-library's own layers, so the engine and the hand-written network share one implementation
-of each.
+A :class:`Tensor` holds a float64 array, its ``parents`` (the tensors it was computed
+from) and its **vector-Jacobian product** (VJP): upstream gradient in (the tensor's shape),
+one gradient per parent out (each parent's shape).  Each operation below is a forward rule
+with its VJP beside it, a rule an earlier chapter derived; convolution, max-pooling and
+softmax cross-entropy call the library's own layers.  ``loss.backward()`` lists the graph
+in topological order, walks it from the loss and adds (``+=``) what each VJP sends: a
+tensor used twice receives the sum.  Elementwise operations broadcast as NumPy does; every
+gradient is summed back to its parent's shape (:func:`unbroadcast`).
 
-``loss.backward()`` lists the graph so that every tensor comes after the tensors it was
-computed from (a topological order), walks that list backwards from the loss, and adds
-(``+=``) what each VJP sends to each parent: a tensor used twice receives the sum.
-
-Shapes follow NumPy: elementwise operations broadcast, and their VJPs sum the upstream
-gradient over the broadcast axes (:func:`unbroadcast`).  ``W @ x`` is for 2-D arrays only.
-
-    W = Tensor(rng.normal(size=(3, 4)), name="W")
-    b = Tensor(np.zeros(3), name="b")
+    W, b = Tensor(rng.normal(size=(3, 4)), "W"), Tensor(np.zeros(3), "b")
     loss = softmax_cross_entropy(x @ W.T + b, labels)     # x: (N, 4) -> logits (N, 3)
     loss.backward()                                       # W.grad, b.grad: dJ/dW, dJ/db
 """
@@ -26,10 +18,10 @@ gradient over the broadcast axes (:func:`unbroadcast`).  ``W @ x`` is for 2-D ar
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from . import activations
 from .layers import Conv2D, MaxPool2D
 from .losses import SoftmaxCrossEntropy
 
@@ -116,21 +108,18 @@ class Tensor:
         with J this tensor (a single number), or ``sum(J * grad)`` when a seed ``grad`` of
         this tensor's shape is given.  The graph is freed as it is walked (the VJPs let go
         of the arrays they kept) unless ``retain_graph=True``."""
-        if grad is None:
-            if self.size != 1:
-                raise ValueError(
-                    f"{self}.backward(): only a single number (a cost) has the implied seed "
-                    f"gradient 1; this tensor has shape {self.shape}. Reduce it first "
-                    f"(t.sum()), or pass a seed of that shape: t.backward(np.ones({self.shape}))"
-                )
-            grad = np.ones(self.shape)
-        else:
-            grad = _as_float64(grad, f"{self}.backward")
-            if grad.shape != self.shape:
-                raise ValueError(
-                    f"{self}.backward: expected a seed gradient of shape {self.shape} "
-                    f"(the tensor's own), got {grad.shape}"
-                )
+        if grad is None and self.size != 1:
+            raise ValueError(
+                f"{self}.backward(): only a single number (a cost) has the implied seed "
+                f"gradient 1; this tensor has shape {self.shape}. Reduce it first (t.sum()), "
+                f"or pass a seed of that shape: t.backward(np.ones({self.shape}))"
+            )
+        grad = np.ones(self.shape) if grad is None else _as_float64(grad, f"{self}.backward")
+        if grad.shape != self.shape:
+            raise ValueError(
+                f"{self}.backward: expected a seed gradient of shape {self.shape} (the "
+                f"tensor's own), got {grad.shape}"
+            )
         run_backward(self, topological_order(self), grad, retain_graph=retain_graph)
 
     def _run_vjp(self, g: np.ndarray) -> tuple:
@@ -176,11 +165,7 @@ def topological_order(root: Tensor, *, constants: bool = False) -> list[Tensor]:
         elif id(node) not in seen:
             seen.add(id(node))
             stack.append((node, True))
-            stack += [
-                (p, False)
-                for p in node.parents
-                if (constants or p.requires_grad) and id(p) not in seen
-            ]
+            stack += [(p, False) for p in node.parents if constants or p.requires_grad]
     return order
 
 
@@ -202,6 +187,7 @@ def run_backward(root: Tensor, order: list, grad=None, *, retain_graph: bool = F
         for parent, pg in zip(node.parents, node._run_vjp(g), strict=True):
             if not parent.requires_grad:
                 continue
+            pg = unbroadcast(pg, parent.shape)  # a broadcast parent: sum its copies' shares
             # the += of a fan-out (a new array: pg may be the very array another got)
             pending[id(parent)] = pending[id(parent)] + pg if id(parent) in pending else pg
         if not retain_graph:
@@ -210,8 +196,8 @@ def run_backward(root: Tensor, order: list, grad=None, *, retain_graph: bool = F
 
 def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` back to ``shape``: over the leading axes broadcasting added, and over the
-    axes where ``shape`` has size 1.  (A broadcast copies one value to many places, so
-    its VJP adds what comes back from each place: a fan-out.)"""
+    axes where ``shape`` has size 1 (a broadcast copies one value to many places, a
+    fan-out).  ``g`` itself when it has the shape already."""
     extra = g.ndim - len(shape)
     if extra:
         g = g.sum(axis=tuple(range(extra)))
@@ -231,47 +217,28 @@ def _elementwise(a, b, op: str) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-# -- elementwise arithmetic (chapter 2's patterns: add distributes, multiply swaps) --------
+# -- elementwise arithmetic (chapter 2b's patterns: add distributes, multiply swaps) -------
 def add(a, b) -> Tensor:
     a, b = _elementwise(a, b, "add")
-    return _make(
-        a.data + b.data,
-        (a, b),
-        lambda g: (unbroadcast(g, a.shape), unbroadcast(g, b.shape)),
-        "+",
-    )
+    return _make(a.data + b.data, (a, b), lambda g: (g, g), "+")
 
 
 def sub(a, b) -> Tensor:
     a, b = _elementwise(a, b, "subtract")
-    return _make(
-        a.data - b.data,
-        (a, b),
-        lambda g: (unbroadcast(g, a.shape), unbroadcast(-g, b.shape)),
-        "\u2212",
-    )
+    return _make(a.data - b.data, (a, b), lambda g: (g, -g), "\u2212")
 
 
 def mul(a, b) -> Tensor:
     a, b = _elementwise(a, b, "multiply")
-    return _make(
-        a.data * b.data,
-        (a, b),
-        lambda g: (unbroadcast(g * b.data, a.shape), unbroadcast(g * a.data, b.shape)),
-        "\u00d7",
-    )
+    return _make(a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data), "\u00d7")
 
 
 def div(a, b) -> Tensor:
     a, b = _elementwise(a, b, "divide")
     if np.any(b.data == 0):
         raise ValueError(f"divide: the divisor {b} holds a zero; the result would be inf or NaN")
-    return _make(
-        a.data / b.data,
-        (a, b),
-        lambda g: (unbroadcast(g / b.data, a.shape), unbroadcast(-g * a.data / b.data**2, b.shape)),
-        "\u00f7",
-    )
+    quotient = a.data / b.data
+    return _make(quotient, (a, b), lambda g: (g / b.data, -g * quotient / b.data), "\u00f7")
 
 
 def neg(a) -> Tensor:
@@ -296,13 +263,9 @@ def matmul(a, b) -> Tensor:
             "(a vector? reshape it to one row (1, D) or one column (D, 1))"
         )
     if a.shape[1] != b.shape[0]:
-        hint = (
-            " (the transposed layout? try the other operand transposed)"
-            if (a.shape[1] == b.shape[1] or a.shape[0] == b.shape[0])
-            else ""
-        )
         raise ValueError(
-            f"matmul: (N, D) @ (D, M) needs the inner sizes equal, got {a.shape} @ {b.shape}" + hint
+            f"matmul: (N, D) @ (D, M) needs the inner sizes equal, got {a.shape} @ {b.shape}"
+            " (a column layout's habit? in batch-first rows the transpose moves: x @ W.T)"
         )
     return _make(a.data @ b.data, (a, b), lambda g: (g @ b.data.T, a.data.T @ g), "@")
 
@@ -335,7 +298,8 @@ def reshape(a, shape) -> Tensor:
         out = a.data.reshape(shape)
     except ValueError:
         raise ValueError(
-            f"reshape: cannot reshape {a.shape} ({a.size} entries) to {tuple(int(n) for n in np.atleast_1d(shape))}"
+            f"reshape: cannot reshape {a.shape} ({a.size} entries) to "
+            f"{tuple(int(n) for n in np.atleast_1d(shape))}"
         ) from None
     return _make(out, (a,), lambda g: (g.reshape(a.shape),), "reshape")
 
@@ -376,20 +340,16 @@ def relu(a) -> Tensor:
 
 def sigmoid(a) -> Tensor:
     """``1 / (1 + exp(-a))``; VJP ``g * s * (1 - s)`` (chapter 2)."""
-    from .activations import sigmoid as _sigmoid
-
     a = _lift(a)
-    s = _sigmoid(a.data)
+    s = activations.sigmoid(a.data)
     return _make(s, (a,), lambda g: (g * s * (1.0 - s),), "\u03c3")
 
 
 def log_softmax(a, axis: int = -1) -> Tensor:
     """``a - log(sum(exp(a)))`` along ``axis``, computed stably (chapter 1).  VJP:
     ``g - softmax(a) * sum(g)`` along the axis."""
-    from .activations import log_softmax as _log_softmax
-
     a = _lift(a)
-    out = _log_softmax(a.data, axis=axis)
+    out = activations.log_softmax(a.data, axis=axis)
     return _make(out, (a,), lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),), "logsm")
 
 
@@ -446,34 +406,3 @@ Tensor.__matmul__, Tensor.__rmatmul__ = matmul, lambda t, other: matmul(other, t
 Tensor.__neg__, Tensor.__pow__, Tensor.T = neg, power, property(transpose)
 Tensor.sum, Tensor.mean, Tensor.exp, Tensor.log = sum_, mean, exp, log
 Tensor.relu, Tensor.sigmoid = relu, sigmoid
-
-
-# -- what a drawing of the graph needs -------------------------------------------------------
-@dataclass
-class GraphNode:
-    """One tensor of a recorded graph, as plain data for :mod:`backprop_tour.viz.graph`:
-    ``label`` (its name or its operation), ``shape``, ``parents`` (indices into the list),
-    whether it is a leaf and whether it receives a gradient."""
-
-    label: str
-    shape: tuple
-    parents: tuple[int, ...]
-    leaf: bool
-    requires_grad: bool
-
-
-def graph_nodes(root: Tensor) -> list[GraphNode]:
-    """The graph behind ``root``, constants included, in topological order (``root``
-    last), as plain data."""
-    order = topological_order(root, constants=True)
-    index = {id(t): i for i, t in enumerate(order)}
-    return [
-        GraphNode(
-            t.name or t.op or "const",
-            t.shape,
-            tuple(index[id(p)] for p in t.parents if id(p) in index),
-            t.is_leaf,
-            t.requires_grad,
-        )
-        for t in order
-    ]

@@ -1,15 +1,16 @@
 """The graph an autodiff engine recorded, drawn with :mod:`.graph`'s nodes and edges.
 
-The input is plain data: a list of records in topological order, each with a ``label``,
-a ``shape``, its ``parents`` (indices into the list), whether it is a ``leaf`` and
-whether it ``requires_grad`` (what
-:func:`backprop_tour.autodiff.graph_nodes` returns).  Nothing here looks at a tensor or
+:func:`records` reads what the tensors remember (names, operations, shapes, parents) into
+plain records; the drawing functions take those records and nothing else.  Nothing here
 computes a gradient.  The root (the cost) sits at the right, the operations that lead
 to it along one line, and every side input right above the operation it feeds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ..autodiff import topological_order
 from .graph import Edge, Frame, Node, graph_animation, graph_figure
 
 COLUMN = 1.9  # horizontal distance between columns
@@ -34,6 +35,36 @@ RULES = {
     "conv": "convolution: the layer's backward (dX, dW, db)",
     "max": "max-pool: G routed to each window's maximum",
 }
+
+
+@dataclass
+class Record:
+    """One tensor of a recorded graph: ``label`` (its name or its operation), ``shape``,
+    ``parents`` (indices into the list of records), whether it is a ``leaf`` and whether it
+    ``requires_grad`` (receives a gradient)."""
+
+    label: str
+    shape: tuple
+    parents: tuple[int, ...]
+    leaf: bool
+    requires_grad: bool
+
+
+def records(root) -> list[Record]:
+    """The graph an autodiff ``Tensor`` was computed by, constants included, in
+    topological order (``root`` last)."""
+    order = topological_order(root, constants=True)
+    index = {id(t): i for i, t in enumerate(order)}
+    return [
+        Record(
+            t.name or t.op or "const",
+            t.shape,
+            tuple(index[id(p)] for p in t.parents if id(p) in index),
+            t.is_leaf,
+            t.requires_grad,
+        )
+        for t in order
+    ]
 
 
 def _shape(shape: tuple) -> str:
