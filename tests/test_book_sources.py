@@ -14,10 +14,13 @@ from book_toc import notebooks, pages
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 TERM = re.compile(r"\{term\}`(?:[^`<]*<)?([^`>]+)>?`")
-# Every notebook chapter of the toc teaches with exercises, but the introduction (the
-# root page) and the bug gallery (a chapter of worked mistakes); markdown pages have none.
+# Every numbered notebook chapter of the toc teaches with exercises, but the introduction
+# (the root page) and the bug gallery (a chapter of worked mistakes); markdown pages and
+# unnumbered pages (glossary, notes) have none.
 WITHOUT_EXERCISES = {"05b_bug_gallery"}
-CHAPTERS_WITH_EXERCISES = [p.stem for p in notebooks()[1:] if p.stem not in WITHOUT_EXERCISES]
+CHAPTERS_WITH_EXERCISES = [
+    p.stem for p in notebooks()[1:] if p.stem[0].isdigit() and p.stem not in WITHOUT_EXERCISES
+]
 
 
 def toc_pages() -> list[str]:
