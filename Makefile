@@ -37,13 +37,15 @@ assets: $(STAMP)
 	@echo "== offline assets (MathJax, require.js, widget manager) from npm"
 	@$(BIN)/python tools/fetch_assets.py
 
+# One jupyter-book build for the HTML book and the PDF's single page, warnings as errors.
+# _ext/bt_book.py serves the offline assets when _assets/ has them, else the CDNs (it says so).
+JUPYTER_BOOK := $(BIN)/jupyter-book build . -W -n --keep-going
+
 book: $(STAMP) assets
 	@echo "== building the book into $(HTML) (every notebook executed afresh)"
 	@rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
-	@start=$$(date +%s); config=_config.yml; \
-	  if [ ! -f _assets/READY ]; then config=_build/_config_cdn.yml; \
-	    echo "== NOTE: building with CDN assets: the book will need a network to show math and widgets"; fi; \
-	  BACKPROP_TOUR_STATIC=1 $(BIN)/jupyter-book build . --config $$config -W -n --keep-going || exit 1; \
+	@start=$$(date +%s); \
+	  BACKPROP_TOUR_STATIC=1 $(JUPYTER_BOOK) || exit 1; \
 	  echo "== book built in $$(( $$(date +%s) - start )) s: $$(du -sh $(HTML) | cut -f1) in $(HTML)"
 
 # The whole book as one PDF, offline: a single-page build in print mode (sliders as their
@@ -59,10 +61,8 @@ pdf: $(STAMP) assets
 	@$(BROWSER) pdf || exit $$(( $$? == 3 ? 0 : 1 )); \
 	echo "== the book as one PDF: $(PDF)"; \
 	rm -rf _build/print; \
-	config=_config.yml; if [ ! -f _assets/READY ]; then config=_build/_config_cdn.yml; fi; \
-	BACKPROP_TOUR_PRINT=1 $(BIN)/jupyter-book build . --builder singlehtml --config $$config \
-	  --path-output _build/print -W -n --keep-going >_build/print.log 2>&1 \
-	  || { tail -40 _build/print.log; exit 1; }; \
+	BACKPROP_TOUR_PRINT=1 $(JUPYTER_BOOK) --builder singlehtml --path-output _build/print \
+	  >_build/print.log 2>&1 || { tail -40 _build/print.log; exit 1; }; \
 	$(BIN)/python tools/print_pdf.py _build/print/_build/singlehtml $(PDF)
 
 # (Each recipe below that needs Chromium is one shell command, so that a skip ends it.)

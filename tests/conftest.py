@@ -1,6 +1,12 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import settings
+
+# tools/ on the path: the tests read the chapter list through tools/book_toc.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 # Property-based tests are derandomised: the same examples on every run and machine, so a
 # failure is reproducible and CI never flakes on a lucky draw.

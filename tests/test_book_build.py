@@ -13,26 +13,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from book_toc import names
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("BOOK_HTML", ROOT / "_build" / "html"))
 OFFLINE = (ROOT / "_assets" / "READY").exists()  # written by tools/fetch_assets.py
 
-CHAPTERS = [
-    "00_introduction",
-    "01_cross_entropy",
-    "02_chain_rule",
-    "02b_vector_chain_rule",
-    "03_two_layer_network",
-    "04_fully_connected_backprop",
-    "05_conv_backprop",
-    "05b_bug_gallery",
-    "06_putting_it_together",
-    "07_autodiff_engine",
-    "08_cheat_sheet",
-    "sources_and_errata",
-    "glossary",
-]
+CHAPTERS = names()  # every page of _toc.yml
 MAX_PAGE = 3 * 2**20
 MAX_BOOK = 30 * 2**20
 

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
+from book_toc import pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PDF = ROOT / "_build" / "pdf" / "backprop-tour.pdf"
 
 
 def chapter_titles() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     titles = []
-    for page in [toc["root"]] + [c["file"] for c in toc["chapters"]]:
+    for page in pages():
         path = ROOT / page
         if path.with_suffix(".ipynb").exists():
             text = nbformat.read(path.with_suffix(".ipynb"), as_version=4).cells[0].source

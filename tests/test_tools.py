@@ -69,15 +69,47 @@ def test_refresh_strip_keeps_only_checked_outputs():
     assert "widgets" not in out.metadata
 
 
-def test_cdn_fallback_config_drops_only_the_local_asset_block(tmp_path, monkeypatch):
-    fetch = load("fetch_assets")
-    monkeypatch.setattr(fetch, "CDN_CONFIG", tmp_path / "cdn.yml")
-    fetch.write_cdn_config()
-    text = (tmp_path / "cdn.yml").read_text()
-    assert "vendor/" not in text and "nb_ipywidgets_js" not in text and "mathjax_path" not in text
-    assert "widgets-mathjax-shim.js" in text and "execute_notebooks: force" in text
-    original = (ROOT / "_config.yml").read_text()
-    assert "vendor/mathjax/tex-chtml.js" in original
+def test_build_serves_the_offline_assets_only_when_they_are_there(tmp_path):
+    """_ext/bt_book.py decides at config-inited: local copies if _assets/READY exists,
+    otherwise nothing changes (Sphinx's and myst-nb's CDN defaults)."""
+    book = load("bt_book", "_ext")
+    assert book.local_assets(tmp_path) == {}
+    (tmp_path / "_assets").mkdir()
+    (tmp_path / "_assets" / "READY").write_text("{}")
+    local = book.local_assets(tmp_path)
+    assert local["mathjax_path"] == "vendor/mathjax/tex-chtml.js"
+    assert local["html_static_path"] == ["_assets/static"]
+    assert list(local["nb_ipywidgets_js"]) == [
+        "vendor/require.js",
+        "vendor/html-manager/embed-amd.js",
+    ]
+
+    class App:
+        srcdir = str(tmp_path)
+
+    config = {"html_static_path": ["_theme"], "html_extra_path": [], "mathjax_path": None}
+    book._choose_assets(App(), config)  # added to the book's own static path, not instead
+    assert config["html_static_path"] == ["_theme", "_assets/static"]
+    assert config["mathjax_path"] == "vendor/mathjax/tex-chtml.js"
+
+
+def test_config_sets_no_key_twice():
+    """YAML keeps the last of two equal keys without a word: _config.yml must not rely on it."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert not twice, f"_config.yml line {node.start_mark.line + 1}: keys set twice: {twice}"
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    config = yaml.load((ROOT / "_config.yml").read_text(), Loader=Strict)
+    assert config["sphinx"]["config"]["html_static_path"] == ["_theme"]
+    assert "mathjax_path" not in config["sphinx"]["config"]  # the extension's decision
 
 
 def test_lab_copy_never_overwrites_and_restore_puts_back(tmp_path):

@@ -5,7 +5,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from backprop_tour.viz import PALETTE, animate, slider, use_style
+from backprop_tour.viz import PALETTE, animate, mode, slider, use_style
 
 matplotlib.use("Agg")
 
@@ -119,3 +119,19 @@ def test_print_mode_animation_is_a_strip_of_key_frames(monkeypatch):
     html = animate(fig, update, 10, alt="a line").data
     assert seen == [0, 3, 6, 9] and html.count("<img") == 4
     assert "Key frames 1, 4, 7, 10 of 10" in html and "(frame 10 of 10)" in html
+
+
+@pytest.mark.parametrize(
+    "static, printed, expected",
+    [
+        ("", "", "live"),
+        ("1", "", "static"),
+        ("", "1", "print"),
+        ("1", "1", "print"),
+        ("0", "false", "live"),
+    ],
+)
+def test_mode_is_read_from_the_build_flags(monkeypatch, static, printed, expected):
+    monkeypatch.setenv("BACKPROP_TOUR_STATIC", static)
+    monkeypatch.setenv("BACKPROP_TOUR_PRINT", printed)
+    assert mode() == expected

@@ -4,9 +4,9 @@ MathJax 3, require.js and the Jupyter widgets HTML manager (with its fonts) are 
 from the book's own `_static/vendor/` so the HTML reads offline and no CDN change can
 break it.  Nothing fetched here is committed (`_assets/` is in .gitignore).
 
-If npm or the registry is unavailable, the book falls back to the CDNs: this script then
-writes `_build/_config_cdn.yml`, a copy of `_config.yml` without the local-asset settings,
-prints why, and `make book` builds with that file instead.
+If npm or the registry is unavailable, the book falls back to the CDNs: this script
+prints why, and the build (`_ext/bt_book.py`, finding no `_assets/READY`) keeps Sphinx's
+and myst-nb's CDN defaults.
 
 Exit status is 0 either way; `_assets/READY` exists only when the local copy is
 complete.
@@ -27,8 +27,7 @@ VENDOR = ROOT / "_assets" / "static" / "vendor"  # html_static_path: served as _
 # asks for its icon fonts at "@jupyter-widgets/html-manager/dist/<file>" relative to the
 # page, and every chapter page lives in book/.
 FONTS = ROOT / "_assets" / "extra" / "book" / "@jupyter-widgets" / "html-manager" / "dist"
-READY = ROOT / "_assets" / "READY"
-CDN_CONFIG = ROOT / "_build" / "_config_cdn.yml"
+READY = ROOT / "_assets" / "READY"  # the build serves the local copies only if it exists
 
 PACKAGES = {"mathjax": "3.2.2", "requirejs": "2.3.8", "@jupyter-widgets/html-manager": "1.0.15"}
 
@@ -95,20 +94,6 @@ def fetch() -> None:
     READY.write_text(stamp())
 
 
-def write_cdn_config() -> None:
-    """`_config.yml` minus the local-asset settings: Sphinx and myst-nb defaults (CDNs)."""
-    lines, skip = [], False
-    for line in (ROOT / "_config.yml").read_text().splitlines():
-        if "BEGIN local assets" in line:
-            skip = True
-        if not skip:
-            lines.append(line)
-        if "END local assets" in line:
-            skip = False
-    CDN_CONFIG.parent.mkdir(parents=True, exist_ok=True)
-    CDN_CONFIG.write_text("\n".join(lines) + "\n")
-
-
 def main() -> int:
     if READY.exists() and READY.read_text() == stamp():
         print("fetch_assets: offline assets already in _assets/")
@@ -116,7 +101,6 @@ def main() -> int:
     try:
         fetch()
     except (OSError, subprocess.SubprocessError) as err:
-        write_cdn_config()
         print(
             "fetch_assets: WARNING: could not get MathJax, require.js and the widget manager "
             f"from the npm registry ({err}).\n"

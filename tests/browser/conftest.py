@@ -32,6 +32,8 @@ def pytest_collection_modifyitems(config, items):
     """Skip (outside CI) or fail (in CI) when the browser, or for the tests of the built
     book its offline assets, are missing.  The live-lab tests need no built book."""
     browser_reason = chromium.missing_browser(CHROMIUM)
+    if browser_reason is not None:
+        browser_reason += f"; to get it: {chromium.INSTALL}"
     for item in items:
         reason = browser_reason
         if reason is None and item.path.name != "test_live_lab.py":
@@ -40,9 +42,7 @@ def pytest_collection_modifyitems(config, items):
             continue
         if IN_CI:  # in CI a missing browser is an error, not a reason to skip
             raise pytest.UsageError(f"browser tests cannot run in CI: {reason}")
-        item.add_marker(
-            pytest.mark.skip(reason=f"browser tests skipped: {reason} ({chromium.INSTALL})")
-        )
+        item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from book_toc import pages
 
 from conftest import HTML, ROOT, guard
 
@@ -32,8 +32,7 @@ FOUND = {"sliders": 0, "animations": 0}
 
 
 def chapter_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [c["file"] for c in toc.get("chapters", [])]
+    return pages()
 
 
 @pytest.fixture

@@ -25,11 +25,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from book_toc import notebooks
 
 from conftest import ROOT, guard
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHAPTERS = sorted((ROOT / "book").glob("*.ipynb"))
+CHAPTERS = notebooks()  # the notebook pages of _toc.yml
 RUN_ALL_TIMEOUT_MS = 240_000  # chapter 6 trains a CNN for 15 epochs
 REDRAW_TIMEOUT_MS = 5_000
 

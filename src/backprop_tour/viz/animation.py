@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from IPython.display import HTML
 from matplotlib.animation import FuncAnimation
+
+from .modes import PRINT, mode
 
 # matplotlib's player fetches Font Awesome from a CDN for its button icons; the book must
 # read offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
@@ -81,7 +82,7 @@ def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float
     network: its icon font link is replaced by Unicode symbols.
     """
     n_frames = frames if isinstance(frames, int) else len(list(frames))
-    if os.environ.get("BACKPROP_TOUR_PRINT", "") not in ("", "0", "false", "False"):
+    if mode() == PRINT:
         return _print_strip(fig, update, frames, alt)
     anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
     player = _offline_player(anim.to_jshtml(default_mode="once"))

@@ -16,20 +16,16 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from .modes import PRINT, STATIC, flag, mode
 from .style import DPI
 
 STATIC_DPI = DPI  # pre-rendered frames are drawn at the size they are shown
-
-
-def _is_on(name: str) -> bool:
-    return os.environ.get(name, "") not in ("", "0", "false", "False")
 
 
 def _render(draw: Callable, value, dpi: int) -> str:
@@ -104,14 +100,15 @@ def slider(
         layout=widgets.Layout(width="95%"),
     )
     default_index = values.index(value)
-    if _is_on("BACKPROP_TOUR_PRINT"):
+    where = mode()
+    if where == PRINT:
         return print_frame(
             _render(draw, value, STATIC_DPI),
             alt.format(value=value),
             f"{description} = {labels[default_index]}; in the web version a slider shows "
             f"{len(values)} settings, from {labels[0]} to {labels[-1]}.",
         )
-    if _is_on("BACKPROP_TOUR_STATIC"):
+    if where == STATIC:
         frames = [
             widgets.HTML(_img(_render(draw, v, STATIC_DPI), alt.format(value=v))) for v in values
         ]
@@ -120,7 +117,7 @@ def slider(
         box = widgets.VBox([control, shown])
         box._link = link  # keep the link (and so its state in the page) alive
     else:
-        if _is_on("BACKPROP_TOUR_SELFTEST"):
+        if flag("BACKPROP_TOUR_SELFTEST"):
             for v in {0, default_index, len(values) - 1}:
                 _render(draw, values[v], 30)
         shown = widgets.HTML(_img(_render(draw, value, DPI), alt.format(value=value)))
