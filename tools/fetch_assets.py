@@ -2,7 +2,11 @@
 
 MathJax 3, require.js and the Jupyter widgets HTML manager (with its fonts) are served
 from the book's own `_static/vendor/` so the HTML reads offline and no CDN change can
-break it.  Nothing fetched here is committed (`_assets/` is in .gitignore).
+break it.  Their versions are pinned in `tools/npm/package.json` and, with every
+dependency and its checksum, in `tools/npm/package-lock.json`; `npm ci` installs exactly
+that into `_build/npm/`, and the files the pages load are copied from there.  To update a
+version, edit package.json and run `npm install --package-lock-only` in tools/npm.
+Nothing fetched here is committed (`_assets/` and `_build/` are in .gitignore).
 
 If npm or the registry is unavailable, the book falls back to the CDNs: this script
 prints why, and the build (`_ext/bt_book.py`, finding no `_assets/READY`) keeps Sphinx's
@@ -21,15 +25,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-NPM_DIR = ROOT / "_build" / "npm"
+MANIFEST = ROOT / "tools" / "npm"  # package.json and package-lock.json, committed
+NPM_DIR = ROOT / "_build" / "npm"  # where npm ci installs them
 VENDOR = ROOT / "_assets" / "static" / "vendor"  # html_static_path: served as _static/vendor
 # html_extra_path: copied as is into the output root.  The widget manager's injected CSS
 # asks for its icon fonts at "@jupyter-widgets/html-manager/dist/<file>" relative to the
 # page, and every chapter page lives in book/.
 FONTS = ROOT / "_assets" / "extra" / "book" / "@jupyter-widgets" / "html-manager" / "dist"
 READY = ROOT / "_assets" / "READY"  # the build serves the local copies only if it exists
-
-PACKAGES = {"mathjax": "3.2.2", "requirejs": "2.3.8", "@jupyter-widgets/html-manager": "1.0.15"}
 
 # (source inside node_modules, destination inside _assets/vendor)
 COPIES = [
@@ -51,25 +54,21 @@ FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
 
 
 def stamp() -> str:
-    """What `_assets/` holds: a change to the packages or the copies re-fetches."""
-    return json.dumps({"packages": PACKAGES, "copies": COPIES}, sort_keys=True)
+    """What `_assets/` holds: a change to the lockfile or the copies re-fetches."""
+    lock = json.loads((MANIFEST / "package-lock.json").read_text())
+    packages = {k: v.get("version") for k, v in lock["packages"].items() if k}
+    return json.dumps({"packages": packages, "copies": COPIES}, sort_keys=True)
 
 
 def fetch() -> None:
-    NPM_DIR.mkdir(parents=True, exist_ok=True)
-    specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
-    subprocess.run(
-        [
-            "npm",
-            "install",
-            "--no-save",
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--prefix",
-            str(NPM_DIR),
-            *specs,
-        ],
+    if NPM_DIR.exists():
+        shutil.rmtree(NPM_DIR)
+    NPM_DIR.mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(MANIFEST / name, NPM_DIR / name)
+    subprocess.run(  # exactly the lockfile's versions; no install scripts run
+        ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+        cwd=NPM_DIR,
         check=True,
         timeout=600,
         stdout=subprocess.DEVNULL,
