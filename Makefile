@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: help book pdf printed test lab restore live outputs bench bench-dx bench-torch lint unit nbval built browser assets clean
+.PHONY: help book pdf printed test lab restore live outputs bench bench-dx bench-engine bench-torch lint unit nbval built browser assets clean
 
 help:
 	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
@@ -18,6 +18,7 @@ help:
 	@echo "make outputs  re-execute the chapters and store their checked outputs"
 	@echo "make bench    time one training epoch and the conv layer"
 	@echo "make bench-dx time the first layer's input gradient four ways against its arithmetic"
+	@echo "make bench-engine  one epoch through the autodiff engine (chapter 7) against fit"
 	@echo "make bench-torch  the same epoch and per-layer table side by side with PyTorch (own venv)"
 	@echo "make clean    remove the build and the virtual environment"
 
@@ -152,6 +153,10 @@ bench: $(STAMP)
 bench-dx: $(STAMP)
 	@echo "== benchmarks/bench_input_grad.py"
 	$(BIN)/python benchmarks/bench_input_grad.py
+
+bench-engine: $(STAMP)
+	@echo "== benchmarks/bench_autodiff.py"
+	$(BIN)/python benchmarks/bench_autodiff.py
 
 # PyTorch for the side-by-side comparison lives in its own environment (CPU build, 2.13.0).
 bench-torch: $(STAMP)
