@@ -144,7 +144,7 @@ def cost_and_count(costs: dict, counts: dict, *, count_label: str, count_max: in
     ax1.set_yscale("log")
     ax1.set_xlabel("step")
     ax1.set_ylabel("cost (each run's own)")
-    ax1.legend(loc="lower left")
+    ax1.legend(loc="upper right")
     ax2.set_ylim(-0.5, count_max + 0.5)
     ax2.set_xlabel("step")
     ax2.set_ylabel(count_label)
