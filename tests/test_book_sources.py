@@ -99,16 +99,10 @@ def test_code_lines_fit_the_column():
     assert not long, "code lines over 78 characters:\n" + "\n".join(long)
 
 
-# Chapters 1-4 read as one argument in the book's own voice (issue 23, item 1): a source is
-# named only in a "Common mistake" box, an "In the source: ..." dropdown (at most one per
-# section) or the Sources note at the end.
-MAIN_LINE = [
-    "01_cross_entropy",
-    "02_chain_rule",
-    "02b_vector_chain_rule",
-    "03_two_layer_network",
-    "04_fully_connected_backprop",
-]
+# Every chapter reads as one argument in the book's own voice (issue 23, item 1): a source
+# is named only in a "Common mistake" box, an "In the source: ..." dropdown (at most one
+# per section) or the Sources note at the end.
+MAIN_LINE = CHAPTERS_WITH_EXERCISES
 SOURCE_NAMED = re.compile(r"source 00\d", re.IGNORECASE)
 ALLOWED_BOX = re.compile(
     r"```\{admonition\} (Common mistake|In the source)[^\n]*\n(.*?)\n```", re.DOTALL
