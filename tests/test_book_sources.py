@@ -96,3 +96,46 @@ def test_code_lines_fit_the_column():
         for cell in code:
             long += [f"{page}: {line}" for line in cell.splitlines() if len(line) > 78]
     assert not long, "code lines over 78 characters:\n" + "\n".join(long)
+
+
+# Every chapter reads as one argument in the book's own voice (issue 23, item 1): a source
+# is named only in a "Common mistake" box, an "In the source: ..." dropdown (at most one
+# per section) or the Sources note at the end.
+MAIN_LINE = CHAPTERS_WITH_EXERCISES
+SOURCE_NAMED = re.compile(r"source 00\d", re.IGNORECASE)
+ALLOWED_BOX = re.compile(
+    r"```\{admonition\} (Common mistake|In the source)[^\n]*\n(.*?)\n```", re.DOTALL
+)
+
+
+def main_line_text(markdown: str) -> str:
+    """The markdown without the Sources note and the boxes allowed to name a source."""
+    markdown = markdown.split("\n## Sources\n")[0]
+    return ALLOWED_BOX.sub("", markdown)
+
+
+@pytest.mark.parametrize("chapter", MAIN_LINE)
+def test_sources_are_named_only_in_their_boxes_and_the_sources_note(chapter):
+    md, code = text_of(f"book/{chapter}")
+    assert "\n## Sources\n" in md and "<sources_and_errata>" in md.split("\n## Sources\n")[1]
+    stray = [m.group(0) for m in SOURCE_NAMED.finditer(main_line_text(md) + "\n".join(code))]
+    assert not stray, f"{chapter}: a source named outside its boxes: {stray}"
+    for match in ALLOWED_BOX.finditer(md):
+        if match.group(1) == "In the source":
+            assert ":class: dropdown" in match.group(2), f"{chapter}: {match.group(0)[:60]}"
+    for section in re.split(r"\n#{1,3} ", md):
+        dropdowns = section.count("```{admonition} In the source")
+        assert dropdowns <= 1, f"{chapter}: {dropdowns} source dropdowns in one section"
+
+
+def test_main_line_filter_can_fail():
+    # the filter keeps a source named in ordinary text or in another box
+    text = (
+        "A line on source 003.\n```{admonition} Erratum: source 001\nx\n```\n## Sources\nsource 004"
+    )
+    assert SOURCE_NAMED.findall(main_line_text(text)) == ["source 003", "source 001"]
+    boxed = (
+        "```{admonition} Common mistake: x\nsource 002\n```\n"
+        "```{admonition} In the source: y\n:class: dropdown\nsource 000\n```"
+    )
+    assert SOURCE_NAMED.findall(main_line_text(boxed)) == []

@@ -51,3 +51,20 @@ def test_charts_are_drawn_at_the_column_width():
     matplotlib.pyplot.close(fig)
     with pytest.raises(ValueError, match="expected 2 titles"):
         charts.image_row([np.ones((2, 2)), np.ones((2, 2))], ["only one"])
+
+
+def test_cost_and_count_draws_each_run_on_both_panels():
+    fig = charts.cost_and_count(
+        {"a": [1.0, 0.5], "b": [2.0, 0.1]},
+        {"a": [0, 0], "b": [0, 3]},
+        count_label="n",
+        count_max=3,
+    )
+    assert fig.get_size_inches()[0] == FULL_WIDTH
+    left, right = fig.axes
+    assert [line.get_label() for line in right.lines] == ["a", "b"]
+    assert list(right.lines[1].get_ydata()) == [0, 3]
+    assert left.get_yscale() == "log"
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="same runs"):
+        charts.cost_and_count({"a": [1.0]}, {"b": [0]}, count_label="n", count_max=1)

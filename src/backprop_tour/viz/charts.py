@@ -128,6 +128,31 @@ def curve(values, *, xlabel: str, ylabel: str, title: str, logy: bool = False) -
     return fig
 
 
+def cost_and_count(costs: dict, counts: dict, *, count_label: str, count_max: int) -> Figure:
+    """Runs side by side: each run's cost per step (left, log scale) and a count per step
+    (right, from 0 to ``count_max``); ``costs`` and ``counts`` map a run's name to its
+    series, in the same order."""
+    if list(costs) != list(counts):
+        raise ValueError(
+            f"expected the same runs in costs and counts, got {list(costs)} and {list(counts)}"
+        )
+    colours = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["orange"]]
+    fig, (ax1, ax2) = _pair(3.0)
+    for colour, (name, values) in zip(colours, costs.items(), strict=False):
+        ax1.plot(values, color=colour, label=name)
+        ax2.plot(counts[name], color=colour, label=name)
+    ax1.set_yscale("log")
+    ax1.set_xlabel("step")
+    ax1.set_ylabel("cost (each run's own)")
+    ax1.legend(loc="upper right")
+    ax2.set_ylim(-0.5, count_max + 0.5)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel(count_label)
+    ax2.legend(loc="center right")
+    fig.tight_layout()
+    return fig
+
+
 def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figure:
     """A network's output over the plane, its 0.5 contour, and the labelled points."""
     fig, ax = subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
