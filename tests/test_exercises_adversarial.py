@@ -217,12 +217,12 @@ def _momentum_in_place(p, g, v, lr, mu):
 
 
 class _NoDx(bt.Dense):
-    def backward(self, dout, *, need_dx=True):
+    def backward(self, dout):
         super().backward(dout)  # the gradients are filled, dx is forgotten
 
 
 class _MyDense(bt.Dense):
-    def backward(self, dout, *, need_dx=True):
+    def backward(self, dout):
         x = self._cache
         self.grads["W"] = np.einsum("nm,nd->md", dout, x)
         self.grads["b"] = np.einsum("nm->m", dout)
@@ -533,7 +533,7 @@ WRONG = {
             type(
                 "Neg",
                 (bt.Dense,),
-                {"backward": lambda self, d, need_dx=True: -bt.Dense.backward(self, d)},
+                {"backward": lambda self, d: -bt.Dense.backward(self, d)},
             ),
             "sign",
         ),

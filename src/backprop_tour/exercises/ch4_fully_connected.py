@@ -20,10 +20,12 @@ def _relu_backward(x, dout):
     return dout * (x > 0)  # the gradient passes where the unit was active
 
 
-def _dense_cases():
-    r = rng("dense_backward")
+def dense_cases(name: str, sizes) -> list:
+    """Seeded cases ``(x, W, b, dout)`` of a dense layer, one per ``(N, D, M)`` in ``sizes``
+    (chapter 5b's planted-bug exercise grades a dense layer on these too)."""
+    r = rng(name)
     out = []
-    for n, d, m in ((3, 4, 5), (1, 3, 4), (5, 3, 6), (4, 6, 3), (7, 5, 4)):
+    for n, d, m in sizes:
         args = (
             r.normal(size=(n, d)),
             r.normal(size=(m, d)),
@@ -34,7 +36,12 @@ def _dense_cases():
     return out
 
 
-def _dense_numeric(x, W, b, dout):
+def _dense_cases():
+    return dense_cases("dense_backward", ((3, 4, 5), (1, 3, 4), (5, 3, 6), (4, 6, 3), (7, 5, 4)))
+
+
+def dense_numeric(x, W, b, dout):
+    """Central differences of ``sum((x W^T + b) * dout)`` in x, W and b."""
     x0, W0, b0 = (np.array(a, dtype=np.float64) for a in (x, W, b))
 
     def f():
@@ -56,7 +63,7 @@ register(
         _dense_backward,
         _dense_cases,
         ("dx", "dW", "db"),
-        _dense_numeric,
+        dense_numeric,
         transpose_hint=(
             "in batch-first rows the transpose moves: with x (N, D), W (M, D) and dout "
             "(N, M), dx = dout @ W and dW = dout.T @ x (a column layout's W.T @ delta and "

@@ -12,37 +12,37 @@ from __future__ import annotations
 import numpy as np
 
 from ..layers import Dense, Layer
-from .common import rng
-from .engine import Case, Exercise, Mistake, register
+from .ch4_fully_connected import dense_cases, dense_numeric
+from .engine import Exercise, Mistake, register
 
 
 class _BiasBug(Dense):
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
         x = self._cache
         self.grads["W"] = dout.T @ x  # (out, N) @ (N, in) -> (out, in)
         self.grads["b"] = dout.mean(axis=0)  # (out,)
-        return dout @ self.params["W"] if need_dx else None  # (N, out) @ (out, in)
+        return dout @ self.params["W"]  # (N, out) @ (out, in)
 
 
 class _WeightsBug(Dense):
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
         x = self._cache
         for n in range(len(x)):  # one outer product per example
             self.grads["W"] = np.outer(dout[n], x[n])  # (out,) x (in,) -> (out, in)
         self.grads["b"] = dout.sum(axis=0)  # (out,)
-        return dout @ self.params["W"] if need_dx else None  # (N, out) @ (out, in)
+        return dout @ self.params["W"]  # (N, out) @ (out, in)
 
 
 class _InputBug(Dense):
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
         x = self._cache
         self.grads["W"] = dout.T @ x  # (out, N) @ (N, in) -> (out, in)
         self.grads["b"] = dout.sum(axis=0)  # (out,)
         dx = dout @ self.params["W"]  # (N, out) @ (out, in)
-        return dx * (x > 0) if need_dx else None  # only where the input was active
+        return dx * (x > 0)  # only where the input was active
 
 
 #: The planted bugs, by name: which gradient each one spoils.
@@ -60,12 +60,12 @@ def buggy_layer(variant: str) -> type:
 
 
 class FixedDense(Dense):
-    def backward(self, dout, *, need_dx: bool = True):
+    def backward(self, dout):
         dout = self._start_backward(dout)
         x = self._cache
         self.grads["W"] = dout.T @ x  # every example's outer product, summed
         self.grads["b"] = dout.sum(axis=0)  # b is added to every example: sum, not mean
-        return dout @ self.params["W"] if need_dx else None  # no mask: Dense is linear
+        return dout @ self.params["W"]  # no mask: Dense is linear
 
 
 def _as_backward(answer):
@@ -84,27 +84,7 @@ def _as_backward(answer):
 
 
 def _layer_cases():
-    r = rng("fix_the_layer")
-    out = []
-    for n, d, m in ((5, 4, 3), (1, 3, 4), (6, 5, 2), (3, 6, 6), (8, 3, 5)):
-        args = (
-            r.normal(size=(n, d)),
-            r.normal(size=(m, d)),
-            r.normal(size=m),
-            r.normal(size=(n, m)),
-        )
-        out.append(Case(args, {"N": n, "D": d, "M": m}))
-    return out
-
-
-def _layer_numeric(x, W, b, dout):
-    x0, W0, b0 = (np.array(a, dtype=np.float64) for a in (x, W, b))
-    from ..gradcheck import numerical_gradient
-
-    def f():
-        return float(np.sum((x0 @ W0.T + b0) * dout))
-
-    return numerical_gradient(f, x0), numerical_gradient(f, W0), numerical_gradient(f, b0)
+    return dense_cases("fix_the_layer", ((5, 4, 3), (1, 3, 4), (6, 5, 2), (3, 6, 6), (8, 3, 5)))
 
 
 def _planted(variant: str, part: int):
@@ -125,7 +105,7 @@ register(
         FixedDense,
         _layer_cases,
         ("dx", "dW", "db"),
-        _layer_numeric,
+        dense_numeric,
         mistakes=(
             Mistake(
                 _STILL + "db averages dout over the batch; b is added to every "

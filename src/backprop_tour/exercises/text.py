@@ -45,7 +45,7 @@ def stub(name: str) -> Code:
     if ex.adapter is not None:  # a class to fix: the stub subclasses the buggy layer
         return Code(
             'class MyDense(ex.buggy_layer("weights")):  # or "bias", "input"\n'
-            "    def backward(self, dout, *, need_dx=True):\n"
+            "    def backward(self, dout):\n"
             "        raise NotImplementedError  # your fixed backward here\n"
         )
     head, _, ret = ex.signature.partition(" -> ")
