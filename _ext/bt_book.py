@@ -76,4 +76,5 @@ def setup(app):
     app.connect("config-inited", _choose_assets, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.add_css_file("book.css")
+    app.add_css_file("tables.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
