@@ -7,6 +7,12 @@ own ``_static/vendor/`` (see :func:`local_assets`); if not, Sphinx's and myst-nb
 defaults stay, and the build says so.  One decision for ``make book`` and ``make pdf``;
 ``_config.yml`` is never rewritten.
 
+Figures inline: the chapters' figures are SVG whose ink and paper are CSS variables
+(``backprop_tour.viz.style.svg``), so that one drawing follows the light and the dark
+theme.  myst-nb writes each SVG output to ``_images/`` and shows it with ``<img>``, where
+the page's variables cannot reach it; after the build each such ``<img>`` becomes the SVG
+itself, named by its alt text (see :func:`inline_svg`), and the file goes.
+
 jupyter-book 1.x always loads sphinx-thebe, which nothing in this book uses (no launch
 buttons, no live code on the page).  Its inline config script ends up on every page
 twice, and the second copy throws ("Identifier 'THEBE_JS_URL' has already been declared").
@@ -15,11 +21,40 @@ Since nothing uses it, its scripts are dropped from every page here.
 
 from __future__ import annotations
 
+import copy
+import re
 from pathlib import Path
 
 from sphinx.util import logging
 
 LOG = logging.getLogger(__name__)
+
+
+#: MathJax 4, served from _static/vendor/mathjax/: its font from there too (not from the
+#: CDN, its default), and a display formula wider than its column breaks into lines at
+#: its operators instead of scrolling (``displayOverflow``); in-line math may break too.
+#: Screen readers get each formula as hidden MathML (``assistiveMml``), as with MathJax
+#: 3.  MathJax 4's own speech (semantic enrichment in a web worker) is off by default: it
+#: made a chapter take about 20 s instead of 5 to typeset here; a reader can turn it on
+#: from MathJax's menu (its files are served too).
+MATHJAX_CONFIG = {
+    "loader": {"paths": {"fonts": "[mathjax]/fonts"}},
+    "output": {
+        "displayOverflow": "linebreak",
+        "linebreaks": {"inline": True, "width": "100%"},
+    },
+    "options": {
+        "menuOptions": {
+            "settings": {
+                "assistiveMml": True,
+                "enrich": False,
+                "speech": False,
+                "braille": False,
+                "collapsible": False,
+            }
+        }
+    },
+}
 
 
 def local_assets(root: Path) -> dict:
@@ -33,6 +68,7 @@ def local_assets(root: Path) -> dict:
         # the widget manager's CSS asks for its icon fonts next to each page (book/...)
         "html_extra_path": ["_assets/extra"],
         "mathjax_path": "vendor/mathjax/tex-chtml.js",
+        "mathjax3_config": copy.deepcopy(MATHJAX_CONFIG),  # myst-parser adds to it
         "nb_ipywidgets_js": {
             "vendor/require.js": {},
             "vendor/html-manager/embed-amd.js": {
@@ -71,10 +107,51 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = [s for s in scripts if not _is_thebe(s)]
 
 
+_SVG_IMG = re.compile(r'<img\b[^>]*?\bsrc="(?:\.\./)*_images/([^"/]+\.svg)"[^>]*>')
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def inline_svg(page: str, images: Path, used: set[str]) -> str:
+    """``page`` with every ``<img src=".../_images/NAME.svg">`` replaced by the SVG in
+    ``images/NAME.svg``, wrapped in a block with ``role="img"`` and the image's alt text
+    as its name; ``used`` collects the names inlined."""
+
+    def inline(match: re.Match) -> str:
+        name = match.group(1)
+        source = images / name
+        if not source.is_file():
+            return match.group(0)
+        alt = _ALT.search(match.group(0))
+        label = alt.group(1) if alt else ""
+        used.add(name)
+        text = source.read_text(encoding="utf-8")
+        return (
+            f'<span class="bt-frame bt-figure" role="img" aria-label="{label}">'
+            f"{text[text.index('<svg'):]}</span>"
+        )
+
+    return _SVG_IMG.sub(inline, page)
+
+
+def _inline_figures(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    images, used = out / "_images", set()
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        if "_images/" in text and ".svg" in text:
+            page.write_text(inline_svg(text, images, used), encoding="utf-8")
+    for name in used:  # now part of their pages
+        (images / name).unlink()
+    LOG.info(f"bt_book: {len(used)} SVG figures inline in their pages")
+
+
 def setup(app):
     # before myst-nb reads nb_ipywidgets_js (builder-inited) and any default priority
     app.connect("config-inited", _choose_assets, priority=100)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("build-finished", _inline_figures)
     app.add_css_file("book.css")
     app.add_css_file("tables.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

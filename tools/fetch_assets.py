@@ -1,12 +1,15 @@
 """Fetch the book's third-party JavaScript from the npm registry into `_assets/`.
 
-MathJax 3, require.js and the Jupyter widgets HTML manager (with its fonts) are served
+MathJax 4 (with its font), require.js and the Jupyter widgets HTML manager (with its
+fonts) are served
 from the book's own `_static/vendor/` so the HTML reads offline and no CDN change can
 break it.  Their versions are pinned in `tools/npm/package.json` and, with every
 dependency and its checksum, in `tools/npm/package-lock.json`; `npm ci` installs exactly
 that into `_build/npm/`, and the files the pages load are copied from there.  To update a
 version, edit package.json and run `npm install --package-lock-only` in tools/npm.
 Nothing fetched here is committed (`_assets/` and `_build/` are in .gitignore).
+axe-core, the accessibility checker the browser tests run in each page, is installed by
+the same `npm ci` and read from `_build/npm/` by the tests (it is not part of the book).
 
 If npm or the registry is unavailable, the book falls back to the CDNs: this script
 prints why, and the build (`_ext/bt_book.py`, finding no `_assets/READY`) keeps Sphinx's
@@ -36,16 +39,20 @@ READY = ROOT / "_assets" / "READY"  # the build serves the local copies only if 
 
 # (source inside node_modules, destination inside _assets/vendor)
 COPIES = [
-    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
-    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2"),
-    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
-    ("mathjax/es5/ui", "mathjax/ui"),
-    ("mathjax/es5/a11y", "mathjax/a11y"),
-    # speech and the expression explorer (MathJax menu > Accessibility), English only
-    ("mathjax/es5/sre/mathmaps/base.json", "mathjax/sre/mathmaps/base.json"),
-    ("mathjax/es5/sre/mathmaps/en.json", "mathjax/sre/mathmaps/en.json"),
-    ("mathjax/es5/sre/mathmaps/nemeth.json", "mathjax/sre/mathmaps/nemeth.json"),
+    ("mathjax/tex-chtml.js", "mathjax/tex-chtml.js"),
+    ("mathjax/input/tex/extensions", "mathjax/input/tex/extensions"),
+    ("mathjax/ui", "mathjax/ui"),
+    ("mathjax/a11y", "mathjax/a11y"),
+    # speech and the expression explorer (in a web worker), English and Braille only
+    ("mathjax/sre/speech-worker.js", "mathjax/sre/speech-worker.js"),
+    ("mathjax/sre/mathmaps/base.json", "mathjax/sre/mathmaps/base.json"),
+    ("mathjax/sre/mathmaps/en.json", "mathjax/sre/mathmaps/en.json"),
+    ("mathjax/sre/mathmaps/nemeth.json", "mathjax/sre/mathmaps/nemeth.json"),
     ("mathjax/LICENSE", "mathjax/LICENSE"),
+    # MathJax 4's default font: its glyph data and web fonts, found at [mathjax]/fonts
+    # (see MATHJAX_CONFIG in _ext/bt_book.py)
+    ("@mathjax/mathjax-newcm-font/chtml.js", "mathjax/fonts/mathjax-newcm-font/chtml.js"),
+    ("@mathjax/mathjax-newcm-font/chtml", "mathjax/fonts/mathjax-newcm-font/chtml"),
     ("requirejs/require.js", "require.js"),
     ("@jupyter-widgets/html-manager/dist/embed-amd.js", "html-manager/embed-amd.js"),
     ("@jupyter-widgets/html-manager/package.json", "html-manager/package.json"),  # BSD-3

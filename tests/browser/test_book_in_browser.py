@@ -1,7 +1,8 @@
 """Every chapter page of the built book, in a real browser, with no network.
 
 For each page: no console errors, math rendered by the local MathJax, every slider moves
-with the keyboard and changes what is shown, every animation advances when stepped, the
+with the keyboard and changes what is shown, every animation steps with its buttons and
+its keyboard-operable frame slider and plays, the
 page stays under its size budget.  A full-page screenshot of each lands in
 _build/screenshots/ for a person to look at.
 """
@@ -93,16 +94,29 @@ def test_chapter_page(page, book_url, doc):
         assert before != after, f"slider {i} of {doc} moved but its figure did not change"
         FOUND["sliders"] += 1
 
-    # animations: matplotlib's JavaScript player advances when its "Next frame" is clicked
+    # animations: the book's player (viz.animation) steps with its buttons and with the
+    # keyboard on its frame slider, and plays to the end
     players = page.locator("figure.bt-animation")
     for i in range(players.count()):
         player = players.nth(i)
-        img = player.locator("img[id^='_anim_img']")
-        player.locator("button[title='Pause']").click()
-        player.locator("button[title='First frame']").click()
-        first = img.get_attribute("src")
-        player.locator("button[title='Next frame']").click()
-        assert img.get_attribute("src") != first, f"animation {i} of {doc} did not advance"
+        shown = "f => [...f.querySelectorAll('.bt-frames > .bt-frame')].findIndex(x => !x.hidden)"
+        n = player.locator(".bt-frames > .bt-frame").count()
+        assert n >= 2 and player.evaluate(shown) == 0, f"animation {i} of {doc}: {n} frames"
+        player.get_by_role("button", name="Next frame").click()
+        assert player.evaluate(shown) == 1, f"animation {i} of {doc} did not advance"
+        player.get_by_role("button", name="Last frame").click()
+        assert player.evaluate(shown) == n - 1, f"animation {i} of {doc}: no last frame"
+        slider = player.get_by_role("slider", name="Frame of the animation")
+        slider.focus()
+        page.keyboard.press("Home")
+        assert player.evaluate(shown) == 0, f"animation {i} of {doc}: the slider's Home key"
+        page.keyboard.press("ArrowRight")
+        assert player.evaluate(shown) == 1, f"animation {i} of {doc}: the slider's arrow key"
+        player.get_by_role("button", name="Play").click()
+        page.wait_for_function(
+            f"f => ({shown})(f) > 1", arg=player.element_handle(), timeout=20_000
+        )
+        player.get_by_role("button", name="Pause").click()
         FOUND["animations"] += 1
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -192,18 +192,21 @@ def test_chapter_runs_live(lab, lab_page, path):
     )
     for i in range(n_sliders):
         box = sliders.nth(i).locator("xpath=ancestor::*[contains(@class,'widget-vbox')][1]")
-        img = box.locator("img").first
-        img.wait_for(state="attached", timeout=REDRAW_TIMEOUT_MS)
-        before = img.get_attribute("src")
+        picture = box.locator("div.bt-frame").first
+        picture.wait_for(state="attached", timeout=REDRAW_TIMEOUT_MS)
+        before = picture.get_attribute("aria-label") + picture.inner_html()[-400:]
         handle = sliders.nth(i).locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
         handle.focus()
         at_start = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemin")
         page.keyboard.press("ArrowRight" if at_start else "ArrowLeft")
         try:
-            # the figure is a new <img> each time Python redraws: look it up afresh
+            # the figure is a new SVG each time Python redraws: look it up afresh
             page.wait_for_function(
-                "([box, before]) => (box.querySelector('img') || {}).src !== before",
+                """([box, before]) => {
+                  const p = box.querySelector('div.bt-frame');
+                  return p && p.getAttribute('aria-label') + p.innerHTML.slice(-400) !== before;
+                }""",
                 arg=[box.element_handle(), before],
                 timeout=REDRAW_TIMEOUT_MS,
             )
@@ -214,12 +217,17 @@ def test_chapter_runs_live(lab, lab_page, path):
                 f"{_tail(lab['log'], 15)})"
             ) from err
 
-    players = page.locator(".jp-OutputArea-output figure.bt-animation img[id^='_anim_img']")
+    players = page.locator(".jp-OutputArea-output figure.bt-animation")
     assert players.count() == n_animations, (
         f"{path.name}: {n_animations} animations created but {players.count()} players shown"
     )
-    for i in range(n_animations):
-        assert (players.nth(i).get_attribute("src") or "").startswith("data:image"), (
+    for i in range(n_animations):  # its script ran: the frame counter reads "1 / n"
+        player = players.nth(i)
+        assert player.locator(".bt-frame:not([hidden]) svg").count() == 1, (
             f"{path.name}: animation {i}'s player shows no frame"
+        )
+        player.get_by_role("button", name="Next frame").click()
+        assert player.locator("output").inner_text().startswith("2 / "), (
+            f"{path.name}: animation {i}'s player did not step (did its script run?)"
         )
     assert not page.off_machine, f"{path.name} tried to reach the network: {page.off_machine}"

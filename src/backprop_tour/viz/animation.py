@@ -1,42 +1,79 @@
-"""Matplotlib animations as self-contained JavaScript players (no ffmpeg needed)."""
+"""Animations as a small self-contained player: every frame an inline SVG, one shown.
+
+The player is plain HTML with a few lines of JavaScript of the book's own, so it works
+in the static book (no kernel), in JupyterLab and offline: buttons for the first, the
+previous, the next and the last frame, play and pause, and a range slider over the
+frames, each with an accessible name and usable from the keyboard.  Each frame is an SVG
+whose ink follows the page's theme (see :mod:`.style`).  For print, an animation becomes
+a strip of key frames.
+"""
 
 from __future__ import annotations
 
 import html
-import re
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 from IPython.display import HTML
-from matplotlib.animation import FuncAnimation
 
 from .modes import PRINT, mode
+from .sliders import picture
+from .style import svg
 
-# matplotlib's player fetches Font Awesome from a CDN for its button icons; the book must
-# read offline, so the stylesheet link goes and each icon becomes a plain Unicode symbol.
-_ICON_LINK = re.compile(r'<link rel="stylesheet"\s+href="https://[^"]*font-awesome[^"]*">')
-_ICONS = {  # symbols every common sans-serif font has (DejaVu, Liberation, Arial)
-    "fa fa-play fa-flip-horizontal": "\u25c0",  # play backwards
-    "fa fa-fast-backward": "\u21e4",  # first frame
-    "fa fa-step-backward": "\u2190",  # previous frame
-    "fa fa-step-forward": "\u2192",  # next frame
-    "fa fa-fast-forward": "\u21e5",  # last frame
-    "fa fa-pause": "||",
-    "fa fa-play": "\u25b6",
-    "fa fa-minus": "\u2212",  # slower
-    "fa fa-plus": "+",  # faster
-}
+# One function for every player on a page, defined by the first; each player's own
+# script hands it its <figure>.  Frames are <div hidden>; the slider and the buttons
+# set the shown one; play steps every `data-interval` ms and stops at the last frame.
+_PLAYER_JS = """(function (figure) {
+  if (!window.btPlayer) {
+    window.btPlayer = function (fig) {
+      var frames = fig.querySelectorAll('.bt-frames > .bt-frame');
+      var slider = fig.querySelector('input.bt-anim-slider');
+      var readout = fig.querySelector('output');
+      var play = fig.querySelector('button[data-act="play"]');
+      var n = frames.length, at = 0, timer = null;
+      var wait = parseInt(fig.getAttribute('data-interval'), 10) || 500;
+      function show(k) {
+        at = Math.max(0, Math.min(n - 1, k));
+        for (var i = 0; i < n; i++) { frames[i].hidden = i !== at; }
+        slider.value = at;
+        readout.textContent = (at + 1) + ' / ' + n;
+      }
+      function stop() {
+        if (timer) { clearInterval(timer); timer = null; }
+        play.textContent = '\\u25b6'; play.setAttribute('aria-pressed', 'false');
+        play.setAttribute('aria-label', 'Play');
+      }
+      function start() {
+        if (at === n - 1) { show(0); }
+        play.textContent = '\\u2016'; play.setAttribute('aria-pressed', 'true');
+        play.setAttribute('aria-label', 'Pause');
+        timer = setInterval(function () {
+          if (at >= n - 1) { stop(); } else { show(at + 1); }
+        }, wait);
+      }
+      var acts = {
+        first: function () { stop(); show(0); },
+        prev: function () { stop(); show(at - 1); },
+        next: function () { stop(); show(at + 1); },
+        last: function () { stop(); show(n - 1); },
+        play: function () { if (timer) { stop(); } else { start(); } }
+      };
+      fig.querySelectorAll('button[data-act]').forEach(function (b) {
+        b.addEventListener('click', acts[b.getAttribute('data-act')]);
+      });
+      slider.addEventListener('input', function () { stop(); show(+slider.value); });
+      show(0);
+    };
+  }
+  window.btPlayer(figure);
+})(document.currentScript.parentNode);"""
 
-
-def _offline_player(player: str) -> str:
-    player = _ICON_LINK.sub("", player)
-    for css, symbol in _ICONS.items():  # exact `<i class="...">` tags: order does not matter
-        player = player.replace(f'<i class="{css}"></i>', symbol)
-    return player
-
-
-# each embedded frame is a line `frames[i] = "data:image/png;base64,...` in the player
-_FRAME = re.compile(r'frames\[\d+\] = "data:image')
+_BUTTONS = (  # symbols every common sans-serif font has (DejaVu, Liberation, Arial)
+    ("first", "First frame", "\u21e4"),
+    ("prev", "Previous frame", "\u2190"),
+    ("play", "Play", "\u25b6"),
+    ("next", "Next frame", "\u2192"),
+    ("last", "Last frame", "\u21e5"),
+)
 
 
 def _key_frames(n: int, count: int = 4) -> list[int]:
@@ -46,21 +83,13 @@ def _key_frames(n: int, count: int = 4) -> list[int]:
     return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
 
 
-def _print_strip(fig, update, frames, alt: str) -> HTML:
+def _print_strip(fig, update, frames: list, alt: str) -> HTML:
     """The printed book's version of an animation: a few key frames, one under another."""
-    import base64
-    import io
-
-    frames = list(range(frames)) if isinstance(frames, int) else list(frames)
     n_frames = len(frames)
     pictures = []
     for k in _key_frames(n_frames):
         update(frames[k])
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        label = html.escape(f"{alt} (frame {k + 1} of {n_frames})", quote=True)
-        pictures.append(f'<img src="data:image/png;base64,{data}" alt="{label}">')
+        pictures.append(picture(svg(fig), f"{alt} (frame {k + 1} of {n_frames})"))
     plt.close(fig)
     note = (
         f"Key frames {', '.join(str(k + 1) for k in _key_frames(n_frames))} of {n_frames}; "
@@ -72,35 +101,55 @@ def _print_strip(fig, update, frames, alt: str) -> HTML:
     )
 
 
-def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float = 2.0) -> HTML:
-    """Turn ``update(i)`` over ``frames`` into an HTML player; closes ``fig``.
+def player(pictures: list[str], *, alt: str, interval: int = 500) -> str:
+    """The HTML of a player over ``pictures`` (inline SVG frames), the first one shown."""
+    n = len(pictures)
+    label = html.escape(alt, quote=True)
+    frames = "".join(
+        picture(p, f"{alt} (frame {k + 1} of {n})").replace(
+            'class="bt-frame"', 'class="bt-frame"' + (" hidden" if k else ""), 1
+        )
+        for k, p in enumerate(pictures)
+    )
+    buttons = "".join(
+        f'<button type="button" data-act="{act}" aria-label="{name}" title="{name}"'
+        + (' aria-pressed="false"' if act == "play" else "")
+        + f">{symbol}</button>"
+        for act, name, symbol in _BUTTONS
+    )
+    controls = (
+        f'<div class="bt-controls">{buttons}'
+        f'<input type="range" class="bt-anim-slider" min="0" max="{n - 1}" value="0" '
+        f'step="1" aria-label="Frame of the animation">'
+        f'<output aria-live="off">1 / {n}</output></div>'
+    )
+    return (
+        f'<figure class="bt-animation" role="group" aria-label="{label}" '
+        f'data-interval="{int(interval)}"><div class="bt-frames">{frames}</div>{controls}'
+        f"<script>{_PLAYER_JS}</script></figure>"
+    )
 
-    matplotlib silently drops frames (it only logs a warning) once the embedded movie
-    passes ``animation.embed_limit``; here every frame must make it in, and the player
-    must stay under ``max_mb`` megabytes, or a ValueError says so — the book build fails
-    rather than shipping a truncated animation or an over-heavy page.  The player needs no
-    network: its icon font link is replaced by Unicode symbols.
-    """
-    n_frames = frames if isinstance(frames, int) else len(list(frames))
+
+def animate(fig, update, frames, *, interval: int = 500, alt: str, max_mb: float = 2.0) -> HTML:
+    """Turn ``update(i)`` over ``frames`` (a count or a sequence) into a player; closes
+    ``fig``.  Every frame is drawn now and embedded; the player must stay under
+    ``max_mb`` megabytes, or a ValueError says so: the book build fails rather than
+    ship an over-heavy page."""
+    frames = list(range(frames)) if isinstance(frames, int) else list(frames)
+    if not frames:
+        raise ValueError("animate: expected at least one frame, got none")
     if mode() == PRINT:
         return _print_strip(fig, update, frames, alt)
-    anim = FuncAnimation(fig, update, frames=frames, interval=interval, blit=False)
-    player = _offline_player(anim.to_jshtml(default_mode="once"))
+    pictures = []
+    for f in frames:
+        update(f)
+        pictures.append(svg(fig))
     plt.close(fig)
-    embedded = len(_FRAME.findall(player))
-    size_mb = len(player.encode()) / 1e6
-    limit = mpl.rcParams["animation.embed_limit"]
-    if embedded < n_frames:
-        raise ValueError(
-            f"animate: only {embedded} of {n_frames} frames were embedded: the movie passed "
-            f"animation.embed_limit ({limit} MB). Use fewer frames, a smaller figure or a "
-            "lower dpi."
-        )
+    page = player(pictures, alt=alt, interval=interval)
+    size_mb = len(page.encode()) / 1e6
     if size_mb > max_mb:
         raise ValueError(
             f"animate: the player is {size_mb:.2f} MB, over max_mb={max_mb} MB; "
-            "use fewer frames, a smaller figure or a lower dpi"
+            "use fewer frames, a smaller figure or fewer points"
         )
-    label = html.escape(alt, quote=True)
-    player = player.replace('<img id="_anim_img', f'<img alt="{label}" id="_anim_img', 1)
-    return HTML(f'<figure class="bt-animation" role="img" aria-label="{label}">{player}</figure>')
+    return HTML(page)

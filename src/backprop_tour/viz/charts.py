@@ -58,7 +58,7 @@ def class_bars(probs, grad, loss: float, labels) -> Figure:
     ax1.set_title(f"probabilities; loss = {loss:.3f}")
     ax2.bar(labels, grad, color=colors)
     ax2.set_ylim(-1, 1)
-    ax2.axhline(0, color=PALETTE["black"], lw=0.8)
+    ax2.axhline(0, color=PALETTE["ink"], lw=0.8)
     ax2.set_title("gradient $\\partial \\ell/\\partial z = p - y$")
     for ax in (ax1, ax2):
         ax.tick_params(axis="x", labelsize=9.5)
@@ -71,7 +71,7 @@ def descent(w_grid, cost_grid, path, costs, *, title: str, xlim=None, ylim=(0.5,
     fig, (ax1, ax2) = _pair()
     ax1.plot(w_grid, cost_grid, color=PALETTE["blue"])
     ax1.plot(path, costs, "o-", color=PALETTE["orange"], ms=4)
-    ax1.plot(path[:1], costs[:1], "s", color=PALETTE["black"], ms=6, label="start")
+    ax1.plot(path[:1], costs[:1], "s", color=PALETTE["ink"], ms=6, label="start")
     if xlim is not None:
         ax1.set_xlim(*xlim)
     ax1.set_ylim(*ylim)
@@ -80,7 +80,7 @@ def descent(w_grid, cost_grid, path, costs, *, title: str, xlim=None, ylim=(0.5,
     ax1.set_title(title)
     ax1.legend(loc="upper left")
     ax2.plot(costs, "o-", color=PALETTE["green"], ms=4)
-    ax2.axhline(np.min(cost_grid), color=PALETTE["black"], lw=0.8, ls=":", label="minimum")
+    ax2.axhline(np.min(cost_grid), color=PALETTE["ink"], lw=0.8, ls=":", label="minimum")
     ax2.set_ylim(*ylim)
     ax2.set_xlabel("step")
     ax2.set_ylabel("$J$")
@@ -156,7 +156,9 @@ def cost_and_count(costs: dict, counts: dict, *, count_label: str, count_max: in
 def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figure:
     """A network's output over the plane, its 0.5 contour, and the labelled points."""
     fig, ax = subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
-    ax.contourf(grid_x, grid_y, values, levels=np.linspace(0, 1, 11), cmap="PuOr", alpha=0.6)
+    ax.set_facecolor("white")  # the map is data: the same colours in both themes
+    ax.contourf(grid_x, grid_y, values, levels=np.linspace(0, 1, 11), cmap="PuOr", alpha=0.6,
+                rasterized=True)  # fmt: skip  (pixels: far lighter than 10 bands of paths)
     ax.contour(grid_x, grid_y, values, levels=[0.5], colors=PALETTE["black"])
     inside = labels > 0.5
     ax.scatter(*points[inside].T, s=10, color=PALETTE["vermillion"], label="label 1")
@@ -221,13 +223,13 @@ def digit_prediction(image, label, probs, onehot, grad_row) -> Figure:
 def descent_paths_2d(grid_x, grid_y, values, paths: dict, *, title: str) -> Figure:
     """Contours of a function of two weights and optimiser paths over them."""
     fig, ax = subplots(figsize=(FULL_WIDTH, 3.4), dpi=DPI)
-    ax.contour(grid_x, grid_y, values, levels=12, colors=PALETTE["black"], linewidths=0.5,
+    ax.contour(grid_x, grid_y, values, levels=12, colors=PALETTE["ink"], linewidths=0.5,
                alpha=0.5)  # fmt: skip
     colors = [PALETTE["vermillion"], PALETTE["blue"], PALETTE["green"]]
     for (name, path), color in zip(paths.items(), colors, strict=False):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1.5, color=color, label=name)
-    ax.plot([0], [0], "*", ms=12, color=PALETTE["black"], label="minimum")
+    ax.plot([0], [0], "*", ms=12, color=PALETTE["ink"], label="minimum")
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title(title)

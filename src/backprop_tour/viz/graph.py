@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 
 from .animation import animate
-from .style import DPI, FULL_WIDTH, PALETTE, subplots
+from .style import DPI, FULL_WIDTH, PALETTE, PAPER, subplots
 
 
 @dataclass
@@ -98,7 +98,7 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
             xytext=(x0 + a * ux, y0 + a * uy),
             arrowprops={
                 "arrowstyle": "-|>",
-                "color": PALETTE["black"],
+                "color": PALETTE["ink"],
                 "lw": 1.2,
                 "shrinkA": 0,
                 "shrinkB": 0,
@@ -122,11 +122,11 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
                 ax.text(tx, ty, text, ha=ha, va=va, fontsize=9.5, **style)
     for n in nodes:
         on = n.name in highlight
-        edge = PALETTE["orange"] if on else PALETTE["black"]
+        edge = PALETTE["orange"] if on else PALETTE["ink"]
         lw = 3 if on else 1.2
         x, y = n.xy
         if n.kind == "op":
-            ax.add_patch(Circle((x, y), radius, facecolor="white", edgecolor=edge, lw=lw))
+            ax.add_patch(Circle((x, y), radius, facecolor=PAPER, edgecolor=edge, lw=lw))
             ax.text(x, y, n.text, ha="center", va="center", fontsize=13 if len(n.text) < 2 else 9)
         elif n.kind == "layer":
             hw = _box_half_width(n.text)
@@ -136,7 +136,7 @@ def draw_graph(ax, nodes: list[Node], edges: list[Edge], *, highlight=(), note: 
                     2 * hw,
                     0.44,
                     boxstyle="round,pad=0.03",
-                    facecolor="white",
+                    facecolor=PAPER,
                     edgecolor=edge,
                     lw=lw,
                 )

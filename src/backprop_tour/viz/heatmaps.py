@@ -8,8 +8,6 @@ computes no gradient (``backprop_tour.gradcheck`` does that).
 
 from __future__ import annotations
 
-import io
-
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
@@ -17,7 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..gradcheck import TOLERANCE, bound, rel_error, worst_index
-from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE
+from .style import DIVERGING, DPI, FULL_WIDTH, PALETTE, THEME_RC, BookFigure
 
 #: Drawn at the size shown: 7.5 in at 100 dpi fills the 750 px text column.
 FIGSIZE = (FULL_WIDTH, 3.0)
@@ -25,6 +23,7 @@ FONT = 11  # points at 100 dpi: about 15 px on screen
 
 _NOT_FINITE = "#8C8C8C"  # grey: NaN or inf, outside the colour scale
 _RC = {
+    **THEME_RC,
     "font.size": FONT,
     "axes.titlesize": FONT,
     "axes.labelsize": FONT,
@@ -36,14 +35,7 @@ _RC = {
 }
 
 
-class _Figure(Figure):
-    """A Figure that Jupyter shows as a PNG at its own size (750 x 300 px), with or
-    without pyplot; it is never registered with pyplot, so it is shown once."""
-
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=self.dpi, facecolor=self.get_facecolor())
-        return buffer.getvalue()
+_Figure = BookFigure  # shown once, as SVG, never registered with pyplot
 
 
 def _as_grid(a, what: str) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 Live (the default) the slider calls ``draw(value)`` in Python whenever it moves.  When
 the book is built (``BACKPROP_TOUR_STATIC=1``) there will be no kernel behind the page,
-so every frame is rendered now, each as an ``<img>`` inside an ``ipywidgets.Stack``, and
+so every frame is rendered now, each as an inline SVG inside an ``ipywidgets.Stack``, and
 the slider's index is linked to the stack's ``selected_index`` in the browser
 (``jslink``): moving the slider in the HTML page switches frames with no Python at all.
 Under test (``BACKPROP_TOUR_SELFTEST=1``) the callback is also run at the first, the
@@ -13,9 +13,7 @@ and a line saying that the web version is interactive.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -23,38 +21,38 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .modes import PRINT, STATIC, flag, mode
-from .style import DPI
+from .style import IMAGE_DPI, svg
 
-STATIC_DPI = DPI  # pre-rendered frames are drawn at the size they are shown
+SELFTEST_DPI = 30  # the self-test draws the ends only to see that they do not fail
 
 
-def _render(draw: Callable, value, dpi: int) -> str:
-    """Run ``draw(value)`` and return the figure as a base64 PNG (and close it)."""
+def _render(draw: Callable, value, dpi: float = IMAGE_DPI) -> str:
+    """Run ``draw(value)`` and return the figure as inline SVG (and close it)."""
     fig = draw(value)
     if not isinstance(fig, Figure):
         raise ValueError(
             f"slider: expected draw({value!r}) to return a matplotlib Figure, "
             f"got {type(fig).__name__}"
         )
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    picture = svg(fig, dpi)
     plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return picture
 
 
-def _img(png: str, alt: str) -> str:
+def picture(svg_text: str, alt: str) -> str:
+    """An SVG frame as one image for assistive technology: ``alt`` is its name."""
     return (
-        f'<img src="data:image/png;base64,{png}" alt="{html.escape(alt, quote=True)}" '
-        'style="max-width:100%;height:auto">'
+        f'<div class="bt-frame" role="img" aria-label="{html.escape(alt, quote=True)}">'
+        f"{svg_text}</div>"
     )
 
 
-def print_frame(png: str, alt: str, note: str):
+def print_frame(svg_text: str, alt: str, note: str):
     """A frame for the printed book: the picture and a one-line note under it."""
     from IPython.display import HTML
 
     return HTML(
-        f'<figure class="bt-print-frame">{_img(png, alt)}'
+        f'<figure class="bt-print-frame">{picture(svg_text, alt)}'
         f"<figcaption><em>{html.escape(note)}</em></figcaption></figure>"
     )
 
@@ -103,15 +101,13 @@ def slider(
     where = mode()
     if where == PRINT:
         return print_frame(
-            _render(draw, value, STATIC_DPI),
+            _render(draw, value),
             alt.format(value=value),
             f"{description} = {labels[default_index]}; in the web version a slider shows "
             f"{len(values)} settings, from {labels[0]} to {labels[-1]}.",
         )
     if where == STATIC:
-        frames = [
-            widgets.HTML(_img(_render(draw, v, STATIC_DPI), alt.format(value=v))) for v in values
-        ]
+        frames = [widgets.HTML(picture(_render(draw, v), alt.format(value=v))) for v in values]
         shown = widgets.Stack(frames, selected_index=default_index)
         link = widgets.jslink((control, "index"), (shown, "selected_index"))
         box = widgets.VBox([control, shown])
@@ -119,12 +115,12 @@ def slider(
     else:
         if flag("BACKPROP_TOUR_SELFTEST"):
             for v in {0, default_index, len(values) - 1}:
-                _render(draw, values[v], 30)
-        shown = widgets.HTML(_img(_render(draw, value, DPI), alt.format(value=value)))
+                _render(draw, values[v], SELFTEST_DPI)
+        shown = widgets.HTML(picture(_render(draw, value), alt.format(value=value)))
 
         def redraw(change) -> None:
             v = change["new"]
-            shown.value = _img(_render(draw, v, DPI), alt.format(value=v))
+            shown.value = picture(_render(draw, v), alt.format(value=v))
 
         control.observe(redraw, names="value")
         box = widgets.VBox([control, shown])

@@ -1,16 +1,24 @@
 """One look for the whole book: the Okabe–Ito palette, which stays distinguishable under
-the common forms of colour blindness, and figures drawn at the size they are shown.
+the common forms of colour blindness, and figures as SVG whose ink follows the theme.
 
-The book's text column is about 750 px wide on a desktop.  Figures are drawn at 100 dpi,
-so a figure ``FULL_WIDTH`` inches wide fills the column pixel for pixel, and 11-point
-text is about 15 px on the screen (never below 11 px: the smallest font here is 9 pt,
-12.5 px).  On a dark theme the book's stylesheet inverts the figures' lightness, so they
-are drawn for a white page only.
+Every figure is drawn as SVG (:func:`svg`): vector lines and real text, sharp on any
+screen and on paper; only images (heat maps, digits) are embedded pixels, at 200 dpi.
+The *ink* (text, axes, ticks, grid, neutral lines) and the *paper* (backgrounds, node
+fills) are drawn in two sentinel colours that become CSS variables, ``--bt-ink`` and
+``--bt-paper``: the book's stylesheet sets them for the light and the dark theme, and
+where they are not set (JupyterLab, an image viewer) they fall back to black on white.
+Data colours (the palette, colour maps, images) are the same in both themes, so a
+caption that names a colour stays true in both.
+
+The book's text column is about 670 px wide on a desktop; a figure ``FULL_WIDTH``
+inches wide is 720 CSS px at its natural size and shrinks to the column.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 
 import matplotlib as mpl
 from cycler import cycler
@@ -21,7 +29,24 @@ FULL_WIDTH = 7.5
 #: Dots per inch of every figure, slider frame and animation frame: 1 dot = 1 CSS pixel.
 DPI = 100
 
-#: Okabe & Ito (2008), "Color Universal Design".
+#: Sentinel colours, drawn by matplotlib and replaced in the SVG by theme variables.
+INK, PAPER, RULE = "#010101", "#fefefe", "#020202"
+THEME_COLOURS = {
+    INK: "var(--bt-ink, #000000)",  # text, axes, ticks, grid, neutral lines
+    PAPER: "var(--bt-paper, #ffffff)",  # figure and axes background, node fills
+    RULE: "var(--bt-rule, #cccccc)",  # legend frames
+}
+#: Dots per inch of the pixels embedded in an SVG (images: heat maps, digits).
+IMAGE_DPI = 200
+#: The smallest text a reader should meet, in CSS px: a figure never shrinks below the
+#: width at which its smallest text is this size; on a narrow phone it scrolls sideways
+#: inside its own frame instead (the page itself never does).
+MIN_TEXT_PX = 9
+_FONT_SIZE = re.compile(r"font-size: ([\d.]+)px")
+_VIEWBOX = re.compile(r'viewBox="0 0 ([\d.]+) ')
+
+#: Okabe & Ito (2008), "Color Universal Design".  ``ink`` is the theme's text colour
+#: (black on the light page, light grey on the dark one): neutral lines and markers.
 PALETTE = {
     "blue": "#0072B2",
     "orange": "#E69F00",
@@ -31,12 +56,34 @@ PALETTE = {
     "sky": "#56B4E9",
     "yellow": "#F0E442",
     "black": "#000000",
+    "ink": INK,
 }
 
 #: Diverging colour map for signed arrays (gradients, weights): blue < 0 < orange.
 DIVERGING = mpl.colors.LinearSegmentedColormap.from_list(
     "bt_diverging", [PALETTE["blue"], "#FFFFFF", PALETTE["vermillion"]]
 )
+
+
+#: The theme's ink and paper, set by :func:`use_style` (and by any figure drawn under
+#: its own rc settings, like the heat maps).
+THEME_RC = {
+    "figure.facecolor": PAPER,
+    "savefig.facecolor": PAPER,
+    "axes.facecolor": PAPER,
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "axes.titlecolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "grid.color": INK,
+    "legend.edgecolor": RULE,
+    "legend.facecolor": PAPER,
+    "legend.labelcolor": INK,
+    "svg.fonttype": "none",  # real text: selectable, sharp, measurable
+    "svg.hashsalt": "backprop-tour",  # the same ids on every build
+}
 
 
 def use_style() -> None:
@@ -54,15 +101,14 @@ def use_style() -> None:
                         "purple",
                         "sky",
                         "yellow",
-                        "black",
+                        "ink",
                     )
                 ]
             ),
             "figure.figsize": (FULL_WIDTH, 3.6),
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
-            "figure.facecolor": "white",
-            "savefig.facecolor": "white",
+            **THEME_RC,
             "font.size": 11,
             "axes.titlesize": 12,
             "axes.labelsize": 11,
@@ -75,20 +121,61 @@ def use_style() -> None:
             "axes.grid": True,
             "grid.alpha": 0.3,
             "image.cmap": "viridis",
-            "animation.embed_limit": 4.0,  # MB; animate() raises before this is reached
         }
     )
+
+
+_PROLOGUE = re.compile(r"\A.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_IDS = re.compile(r'(id="|url\(#|href="#)([^")]+)')
+
+
+def svg(fig, dpi: float = IMAGE_DPI) -> str:
+    """The figure as an SVG element (a string) for an HTML page or a Jupyter output.
+
+    Its ink and paper follow the page's theme (see the module's docstring), and its ids
+    carry a prefix made from its content, so that many figures inline on one page never
+    share an id (a clip path of one figure clipping another) and a rebuild gives the
+    same page."""
+    buffer = io.StringIO()
+    fig.savefig(
+        buffer,
+        format="svg",
+        dpi=dpi,
+        bbox_inches="tight",
+        facecolor=fig.get_facecolor(),
+        metadata={"Date": None, "Creator": None},
+    )
+    text = _METADATA.sub("", _PROLOGUE.sub("", buffer.getvalue()))
+    # matplotlib's own style sheet in the SVG would style the whole page once inline
+    text = text.replace('<style type="text/css">*{', '<style type="text/css">svg.bt-svg *{')
+    for sentinel, variable in THEME_COLOURS.items():
+        text = text.replace(sentinel, variable)
+    prefix = "bt" + hashlib.sha1(text.encode()).hexdigest()[:8] + "-"
+    text = _IDS.sub(lambda m: m.group(1) + prefix + m.group(2), text)
+    return text.replace("<svg ", f'<svg class="bt-svg" style="{_sizing(text)}" ', 1)
+
+
+def _sizing(text: str) -> str:
+    """The SVG's CSS size: it shrinks to its column (the viewBox keeps the proportions)
+    and never grows, but not below the width where its smallest text would be smaller
+    than ``MIN_TEXT_PX`` (one SVG unit is a point: 4/3 CSS px at the natural size)."""
+    sizes = [float(size) for size in _FONT_SIZE.findall(text)]
+    found = _VIEWBOX.search(text)
+    if not sizes or not found:
+        return "max-width:100%;height:auto"
+    min_width = float(found.group(1)) * MIN_TEXT_PX / min(sizes)
+    return f"max-width:100%;height:auto;min-width:{min_width:.0f}px"
 
 
 class BookFigure(Figure):
     """A Figure that pyplot does not track: returned as a cell's value, Jupyter shows it
     exactly once (a pyplot figure would also be flushed by the inline backend, so it
-    would appear twice).  It draws itself as a PNG at its own dpi."""
+    would appear twice).  It draws itself as SVG (:func:`svg`); the book's build puts
+    that SVG inline in the page, where its ink follows the theme."""
 
-    def _repr_png_(self) -> bytes:
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=self.dpi, bbox_inches="tight")
-        return buffer.getvalue()
+    def _repr_svg_(self) -> str:
+        return svg(self)
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
