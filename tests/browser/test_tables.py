@@ -22,7 +22,8 @@ BLOCKS = {
 
 # Every element in the given parts that is wider than its box (content hidden behind a
 # scroll, or cut) or sticks out of the article.  MathJax's assistive copy of each formula
-# (for screen readers, clipped to 1 px on purpose) is not shown and not counted.
+# (for screen readers, clipped to 1 px on purpose) is not shown and not counted; a formula
+# counts when it sticks out of the article.
 OVERFLOW_JS = """(selector) => {
   const article = document.querySelector('article.bd-article') || document.querySelector('main');
   const right = article.getBoundingClientRect().right;
@@ -31,7 +32,10 @@ OVERFLOW_JS = """(selector) => {
   for (const part of parts) {
     for (const el of [part, ...part.querySelectorAll('*')]) {
       if (el.closest('mjx-assistive-mml') || el.offsetParent === null) continue;
-      const wider = el.scrollWidth - el.clientWidth;
+      // a formula's glyphs may overhang its inline box by a pixel or two: for math only
+      // the right edge counts
+      const math = el.closest('mjx-container, span.math');
+      const wider = math ? 0 : el.scrollWidth - el.clientWidth;
       const out = el.getBoundingClientRect().right - right;
       if ((el.clientWidth > 0 && wider > 1) || out > 1) {
         bad.push(`${el.tagName.toLowerCase()}.${el.className} `
