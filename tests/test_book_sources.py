@@ -139,3 +139,110 @@ def test_main_line_filter_can_fail():
         "```{admonition} In the source: y\n:class: dropdown\nsource 000\n```"
     )
     assert SOURCE_NAMED.findall(main_line_text(boxed)) == []
+
+
+# One letter per meaning (issue 23, item 6): chapter 0's notation lists every symbol once,
+# and the letters chapters 1 to 4 give a meaning (K the number of classes, p a probability,
+# P a batch of them) are not reused for the kernel size, the padding or a pixel's index.
+NOTATION_END = "Each source's own symbols"
+MATH = re.compile(r"\$([^$]+)\$")
+
+
+def defined_symbols(term: str) -> list[str]:
+    """The symbols a notation entry defines: each formula's left-hand side (before any
+    '='), sub- and superscripts dropped; a named operator counts as its name, a hatted
+    letter as its own symbol."""
+    found = []
+    for formula in MATH.findall(term):
+        if named := re.search(r"\\operatorname\{(\w+)\}", formula):
+            found.append(named.group(1))
+            continue
+        lhs = formula.split("=")[0]
+        lhs = re.sub(r"[_^]\{[^{}]*\}|[_^]\S", "", lhs)
+        found += [f"hat {c}" for c in re.findall(r"\\hat\s*\{?([A-Za-z])", lhs)]
+        lhs = re.sub(r"\\hat\s*\{?[A-Za-z]\}?", "", lhs)
+        found += re.findall(r"\\(ell|[a-z]*(?:xi|eta|delta|sigma|alpha|mu))\b", lhs)
+        lhs = re.sub(r"\\[A-Za-z]+", "", lhs)
+        found += re.findall(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])", lhs)
+    return found
+
+
+def notation_entries(markdown: str) -> list[str]:
+    """The terms of the notation's definition lists, one line each."""
+    section = markdown.split("## Notation", 1)[1].split(NOTATION_END, 1)[0]
+    lines = section.splitlines()
+    return [
+        line
+        for line, nxt in zip(lines, lines[1:] + [""], strict=True)
+        if nxt.startswith(": ") and "$" in line
+    ]
+
+
+def duplicated_symbols(entries: list[str]) -> dict[str, list[str]]:
+    where: dict[str, list[str]] = {}
+    for entry in entries:
+        for symbol in dict.fromkeys(defined_symbols(entry)):
+            where.setdefault(symbol, []).append(entry)
+    return {s: e for s, e in where.items() if len(e) > 1}
+
+
+def test_notation_lists_each_symbol_once():
+    md, _ = text_of("book/00_introduction")
+    entries = notation_entries(md)
+    assert len(entries) >= 20, entries
+    symbols = {s for e in entries for s in defined_symbols(e)}
+    assert {"K", "p", "R", "E", "s", "U", "xi", "eta", "rot180"} <= symbols, symbols
+    assert not duplicated_symbols(entries), duplicated_symbols(entries)
+    # the paragraph that explained the old double duty is gone
+    assert "double duty" not in md and "kernel size, $K" not in md
+
+
+def test_notation_check_can_fail():
+    clash = ["$K$", "$K \\times K$", "$p = \\operatorname{softmax}(z)$", "$W^{(l)}$, $b$"]
+    assert defined_symbols(clash[0]) == ["K"] == defined_symbols(clash[1])[:1]
+    assert defined_symbols(clash[2]) == ["softmax"]
+    assert defined_symbols(clash[3]) == ["W", "b"]
+    assert defined_symbols("$\\delta^{(l)} = x$") == ["delta"]
+    assert defined_symbols("$\\hat y$") == ["hat y"]
+    assert list(duplicated_symbols(clash)) == ["K"]
+    assert list(duplicated_symbols(["$(p, q)$", "$p$"])) == ["p"]
+
+
+# Patterns of the retired letters: K as a kernel size, p as a padding, (p, q) as a pixel.
+RETIRED = {
+    "K as a kernel size": re.compile(r"K \\times K|K_H|K - 1|- K\b|\bK\s*=\s*\d"),
+    "p as the padding": re.compile(r"padding \$p\$|2p\b|\$p = [0-9]|\bp = \d"),
+    "(p, q) as a pixel": re.compile(r"\(p,\s*q\)|_\{[a-z]*pq\}|p\s*-\s*i\b|q\s*-\s*j\b|p\^\*"),
+}
+# chapters 1 to 4 give K and p their one meaning (classes, probabilities): where K x K is
+# the softmax Jacobian's size, and p = ... a probability
+OWN_MEANING = {
+    "book/01_cross_entropy",
+    "book/02_chain_rule",
+    "book/02b_vector_chain_rule",
+    "book/03_two_layer_network",
+    "book/04_fully_connected_backprop",
+}
+
+
+def retired_uses(text: str) -> list[str]:
+    return [f"{why}: {m.group(0)!r}" for why, rx in RETIRED.items() for m in rx.finditer(text)]
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p not in OWN_MEANING])
+def test_retired_letters_are_not_used(page):
+    md, _ = text_of(page)
+    printed = ""
+    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        printed = "\n".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    assert not retired_uses(md + "\n" + printed), retired_uses(md + "\n" + printed)
+
+
+def test_retired_letters_check_can_fail():
+    old = "a $K \\times K$ kernel, padding $p$, $H + 2p - K$, pixel $(p, q)$, $X_{ncpq}$"
+    assert len(retired_uses(old)) == 6
+    assert retired_uses("H = 8, K = 3, s = 2, p = 0") != []
+    assert not retired_uses("a $R \\times R$ kernel, padding $E$, pixel $(\\xi, \\eta)$")
