@@ -80,6 +80,16 @@ def local_assets(root: Path) -> dict:
     }
 
 
+def _theme_options(app, config) -> None:
+    """``_config.yml`` turns the download and full-screen buttons off (``html:``), but
+    jupyter-book 1.x does not pass those two keys on to the theme; they are set here."""
+    config.html_theme_options = {
+        **config.html_theme_options,
+        "use_download_button": False,
+        "use_fullscreen_button": False,
+    }
+
+
 def _choose_assets(app, config) -> None:
     settings = local_assets(Path(app.srcdir))
     if not settings:
@@ -150,6 +160,7 @@ def _inline_figures(app, exception) -> None:
 def setup(app):
     # before myst-nb reads nb_ipywidgets_js (builder-inited) and any default priority
     app.connect("config-inited", _choose_assets, priority=100)
+    app.connect("config-inited", _theme_options)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _inline_figures)
     app.add_css_file("book.css")

@@ -153,12 +153,29 @@ def cost_and_count(costs: dict, counts: dict, *, count_label: str, count_max: in
     return fig
 
 
+def _bare(ax) -> None:
+    """An image panel: no ticks, and a thin frame on all four sides (not the L of a plot's
+    axes), so that an image whose border is white keeps its edge on a white page."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_linewidth(0.6)
+
+
 def decision_map(grid_x, grid_y, values, points, labels, *, title: str) -> Figure:
     """A network's output over the plane, its 0.5 contour, and the labelled points."""
     fig, ax = subplots(figsize=(FULL_WIDTH * 0.62, FULL_WIDTH * 0.58), dpi=DPI)
     ax.set_facecolor("white")  # the map is data: the same colours in both themes
-    ax.contourf(grid_x, grid_y, values, levels=np.linspace(0, 1, 11), cmap="PuOr", alpha=0.6,
-                rasterized=True)  # fmt: skip  (pixels: far lighter than 10 bands of paths)
+    ax.contourf(
+        grid_x,
+        grid_y,
+        values,
+        levels=np.linspace(0, 1, 11),
+        cmap="PuOr",
+        alpha=0.6,
+        rasterized=True,
+    )  # fmt: skip  (pixels: far lighter than 10 bands of paths)
     ax.contour(grid_x, grid_y, values, levels=[0.5], colors=PALETTE["black"])
     inside = labels > 0.5
     ax.scatter(*points[inside].T, s=10, color=PALETTE["vermillion"], label="label 1")
@@ -188,8 +205,7 @@ def image_row(images, titles, *, signed=(), height: float = 2.7) -> Figure:
         else:
             ax.imshow(im, cmap="gray_r")
         ax.set_title(title, fontsize=10)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _bare(ax)
         ax.grid(False)
     fig.tight_layout()
     return fig
@@ -201,8 +217,7 @@ def digit_prediction(image, label, probs, onehot, grad_row) -> Figure:
         1, 3, figsize=(FULL_WIDTH, 2.8), dpi=DPI, gridspec_kw={"width_ratios": [1, 2, 2]}
     )
     ax0.imshow(image, cmap="gray_r")
-    ax0.set_xticks([])
-    ax0.set_yticks([])
+    _bare(ax0)
     ax0.grid(False)
     ax0.set_title(f"label {label}")
     k = np.arange(len(probs))
@@ -278,8 +293,7 @@ def filters_and_maps(digit, filters, maps, *, title: str, lim: float) -> Figure:
         axes[1 + n + f].imshow(maps[f], cmap="viridis")
         axes[1 + n + f].set_title(f"pooled map {f}", fontsize=10)
     for ax in axes:
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _bare(ax)
         ax.grid(False)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
@@ -298,8 +312,7 @@ def feature_stages(digit, label, stages: list[tuple[str, np.ndarray]]) -> Figure
             h, w = maps[f].shape
             axes[f, k + 1].set_title(f"filter {f}: {name} {h}x{w}", fontsize=9.5)
     for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
+        _bare(ax)
         ax.grid(False)
     fig.tight_layout()
     return fig
@@ -332,8 +345,7 @@ def mistake(image, true: int, predicted: int, probs) -> Figure:
         1, 2, figsize=(FULL_WIDTH, 2.8), dpi=DPI, gridspec_kw={"width_ratios": [1, 2]}
     )
     ax0.imshow(image, cmap="gray_r")
-    ax0.set_xticks([])
-    ax0.set_yticks([])
+    _bare(ax0)
     ax0.grid(False)
     ax0.set_title(f"true {true}, predicted {predicted}")
     colors = [

@@ -213,7 +213,11 @@ def chain_frames(
             w = tr.layers[i].params["W"].ravel()[0]
             nodes.append(Node(f"p{i}", (STEP * (i + 1), 1.3), f"{params[i]} = {_fmt(w)}", "value"))
     x_loss = STEP * (n + 1)
-    nodes += [Node("loss", (x_loss, 0), loss), Node("target", (x_loss, 1.3), target, "value")]
+    # the loss is a named function (BCE, MSE): a box that fits its name, not an op circle
+    nodes += [
+        Node("loss", (x_loss, 0), loss, "layer"),
+        Node("target", (x_loss, 1.3), target, "value"),
+    ]
     nodes.append(Node("J", (x_loss + STEP, 0), "J", "value"))
 
     def v(i):

@@ -1,0 +1,36 @@
+// Accessibility fixes on top of the stock theme and the widget library (the book's own
+// code, loaded on every page; tests/browser/test_accessibility.py runs axe-core on every
+// page in both themes and fails on any serious or critical violation).
+(function () {
+  function fix() {
+    // The search field's visible text ("Search Ctrl+K") is its name; the theme's
+    // aria-label "Search" would hide part of what a speech-input user sees.
+    document.querySelectorAll(".search-button-field[aria-label]").forEach(function (b) {
+      b.removeAttribute("aria-label");
+    });
+    // The colour-mode button is named "Color mode"; its icons' titles ("Light", "Dark")
+    // would count as visible text that the name lacks.  The icons are decoration.
+    document.querySelectorAll(".theme-switch-button i[title]").forEach(function (i) {
+      i.removeAttribute("title");
+      i.setAttribute("aria-hidden", "true");
+    });
+    // A widget slider's handle (role="slider") is named by the slider's own label.
+    document.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (s) {
+      var label = s.querySelector(".widget-label");
+      var handle = s.querySelector(".noUi-handle");
+      if (handle && !handle.hasAttribute("aria-label")) {
+        handle.setAttribute("aria-label", (label && label.textContent.trim()) || "slider");
+      }
+    });
+  }
+  var pending = false;
+  function soon() {  // widgets render after the page loads: fix again, at most every 200 ms
+    if (pending) return;
+    pending = true;
+    setTimeout(function () { pending = false; fix(); }, 200);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    fix();
+    new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
+  });
+})();
