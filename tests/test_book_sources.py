@@ -161,7 +161,7 @@ def defined_symbols(term: str) -> list[str]:
         lhs = re.sub(r"[_^]\{[^{}]*\}|[_^]\S", "", lhs)
         found += [f"hat {c}" for c in re.findall(r"\\hat\s*\{?([A-Za-z])", lhs)]
         lhs = re.sub(r"\\hat\s*\{?[A-Za-z]\}?", "", lhs)
-        found += re.findall(r"\\(ell|[a-z]*(?:xi|eta|delta|sigma|alpha|mu))\b", lhs)
+        found += re.findall(r"\\(ell|[a-z]*(?:xi|eta|delta|sigma|alpha|mu|tau))\b", lhs)
         lhs = re.sub(r"\\[A-Za-z]+", "", lhs)
         found += re.findall(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])", lhs)
     return found
@@ -192,6 +192,7 @@ def test_notation_lists_each_symbol_once():
     assert len(entries) >= 20, entries
     symbols = {s for e in entries for s in defined_symbols(e)}
     assert {"K", "p", "R", "E", "s", "U", "xi", "eta", "rot180"} <= symbols, symbols
+    assert {"Z", "G", "t", "m", "n", "k", "q", "r", "tau", "g"} <= symbols, symbols
     assert not duplicated_symbols(entries), duplicated_symbols(entries)
     # the paragraph that explained the old double duty is gone
     assert "double duty" not in md and "kernel size, $K" not in md
@@ -204,6 +205,8 @@ def test_notation_check_can_fail():
     assert defined_symbols(clash[3]) == ["W", "b"]
     assert defined_symbols("$\\delta^{(l)} = x$") == ["delta"]
     assert defined_symbols("$\\hat y$") == ["hat y"]
+    assert defined_symbols("$\\tau$") == ["tau"] and defined_symbols("$g_{\\tau}$") == ["g"]
+    assert list(duplicated_symbols(["$Y = X \\star W$", "$y$", "$Y$"])) == ["Y"]
     assert list(duplicated_symbols(clash)) == ["K"]
     assert list(duplicated_symbols(["$(p, q)$", "$p$"])) == ["p"]
 
@@ -246,3 +249,73 @@ def test_retired_letters_check_can_fail():
     assert len(retired_uses(old)) == 6
     assert retired_uses("H = 8, K = 3, s = 2, p = 0") != []
     assert not retired_uses("a $R \\times R$ kernel, padding $E$, pixel $(\\xi, \\eta)$")
+
+
+# The second pass (issue 23, item 6): letters the whole book gives one meaning are not
+# reused anywhere, chapters 1 to 4 included. Y is the target batch ((P - Y)/N), so the
+# output of a convolution or a matrix product is Z (a pre-activation, like z), and a
+# convolution's target is Y, not T; m is the softmax's maximum, n an example's index and k
+# a class's, so a kernel's entry is (q, r); t is the true class, so an optimiser's step
+# is tau.
+RETIRED_EVERYWHERE = {
+    "Y as an output": re.compile(
+        r"Y_\{[a-z]*\}\s*=\s*(?:\\sum|b_|\\dots)|Y_\{nf|Y_\{\d\d\}\s*&?=|(?<!L / )\\partial\s*Y"
+        r"|\bY\s*=\s*(?:X|AB)|\bdY\b|dJ/dY|Y \(library\)|Y\[\{i\}"
+    ),
+    "T as a target": re.compile(r"T_\{ij\}|target \$T\$|Y - T\b"),
+    "m, n or k in a kernel": re.compile(
+        r"W_\{[a-z]*(?:mn|mk|m'n'|dm)\}|\b[ij]\s*\+\s*[mnk]\b|\\sum_\{m,?\s*n\}|\\sum_\{mn\}"
+        r"|\\sum_m\s*\\sum_k|\[m, n\]|sum_mn|\(m, n\)|G_\{n'?m\}"
+    ),
+    "t as a step": re.compile(r"g_\{?t(?![a-z])"),
+    "q as a dummy": re.compile(r"q \\log q"),
+}
+
+
+def retired_everywhere(text: str) -> list[str]:
+    return [
+        f"{why}: {m.group(0)!r}"
+        for why, rx in RETIRED_EVERYWHERE.items()
+        for m in rx.finditer(text)
+    ]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_letters_retired_everywhere_are_not_used(page):
+    md, _ = text_of(page)
+    printed = ""
+    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        printed = "\n".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    found = retired_everywhere(md + "\n" + printed)
+    assert not found, f"{page}: {found}"
+
+
+def test_graders_use_the_books_letters():
+    """The graders' texts are printed in the book (descriptions, hints, shown solutions)."""
+    for path in sorted((ROOT / "src/backprop_tour/exercises").glob("*.py")):
+        found = retired_everywhere(path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_retired_everywhere_check_can_fail():
+    old = (
+        "$Y = X \\star W$, $Y_{ij} = \\sum_{m}\\sum_{n} X_{i+m,\\,j+n}\\, W_{mn}$, "
+        "$Y_{00} &= X_{00}W_{00}$, $J = \\frac{1}{4}\\sum_{ij}(Y_{ij} - T_{ij})^2$, "
+        "$\\partial J / \\partial Y_{nfij}$, $\\sum_c \\sum_m \\sum_k X_{nc,\\,i+m,\\,j+k}$, "
+        "$W_{fcmk}$, $Y = XW$, $W_{dm}$, $v = -\\alpha\\,(g_t + \\mu g_{t-1})$, "
+        "$\\lim_{q \\to 0} q \\log q$, G = dJ/dY = 2 (Y - T) / 4, Y (library), "
+        "dW[m, n] = sum_ij dY[i, j] X[i + m, j + n]"
+    )
+    kinds = {hit.split(":")[0] for hit in retired_everywhere(old)}
+    assert kinds == set(RETIRED_EVERYWHERE), kinds
+    assert len(retired_everywhere(old)) >= 20, retired_everywhere(old)
+    new = (
+        "$Z = X \\star W$, $Z_{ij} = \\sum_{q}\\sum_{r} X_{i+q,\\,j+r}\\, W_{qr}$, "
+        "$J = \\frac{1}{4}\\sum_{ij}(Z_{ij} - Y_{ij})^2$, $\\partial J / \\partial Z = (P - Y)/N$, "
+        "$W_{fcqr}$, $Z = XW$, $W_{dk}$, $g_\\tau + \\mu g_{\\tau-1}$, $p_t$, $y_k$, "
+        "$\\sum_n G_n$, the source's $\\partial L / \\partial Y$"
+    )
+    assert not retired_everywhere(new), retired_everywhere(new)

@@ -18,10 +18,10 @@ def _conv_dw(x, dout):
     kh = x.shape[0] - dout.shape[0] + 1
     kw = x.shape[1] - dout.shape[1] + 1
     dw = np.zeros((kh, kw))
-    for m in range(kh):
-        for n in range(kw):  # dW[m, n] = sum_ij dY[i, j] X[i + m, j + n]
-            window = x[m : m + dout.shape[0], n : n + dout.shape[1]]
-            dw[m, n] = np.sum(dout * window)
+    for q in range(kh):
+        for r in range(kw):  # dW[q, r] = sum_ij dZ[i, j] X[i + q, j + r]
+            window = x[q : q + dout.shape[0], r : r + dout.shape[1]]
+            dw[q, r] = np.sum(dout * window)
     return dw
 
 
@@ -32,7 +32,7 @@ def _conv_dx(dout, w):
     h, wd = padded.shape[0] - kh + 1, padded.shape[1] - kw + 1
     dx = np.zeros((h, wd))
     for i in range(h):
-        for j in range(wd):  # rot180(W) slides over the zero-padded dY
+        for j in range(wd):  # rot180(W) slides over the zero-padded dZ
             dx[i, j] = np.sum(padded[i : i + kh, j : j + kw] * rot)
     return dx
 
@@ -51,13 +51,13 @@ def _conv_dw_numeric(x, dout):
 
 
 def _shifted_input(axis: int, by: int):
-    # x[i + m - 1] in a loop wraps round to the last row in Python: np.roll
+    # x[i + q - 1] in a loop wraps round to the last row in Python: np.roll
     return lambda x, d: _conv_dw(np.roll(x, by, axis=axis), d)
 
 
 _CONV_DW_SHIFT = (
-    "window shifted by one: dW[m, n] = sum_ij dY[i, j] X[i + m, j + n], with the window "
-    "starting at X[m, n]"
+    "window shifted by one: dW[q, r] = sum_ij dZ[i, j] X[i + q, j + r], with the window "
+    "starting at X[q, r]"
 )
 register(
     Exercise(
@@ -65,8 +65,8 @@ register(
         5,
         "conv_dw(x, dout) -> dw",
         "A one-channel convolution layer computed the valid cross-correlation "
-        "Y[i, j] = sum_mn X[i + m, j + n] W[m, n] of an input x of shape (H, W) with a "
-        "filter of shape (KH, KW). Given x and dout = dL/dY, of shape (H - KH + 1, W - KW + 1), "
+        "Z[i, j] = sum_qr X[i + q, j + r] W[q, r] of an input x of shape (H, W) with a "
+        "filter of shape (KH, KW). Given x and dout = dL/dZ, of shape (H - KH + 1, W - KW + 1), "
         "return dw = dL/dW, of shape (KH, KW), with explicit loops: each weight collects "
         "dout times the input values it multiplied.",
         _conv_dw,
@@ -76,7 +76,7 @@ register(
         mistakes=(
             Mistake(
                 "rot180 where none belongs: you convolved (dout flipped); dW is the "
-                "cross-correlation of x with dout, dW[m, n] = sum_ij dY[i, j] X[i + m, j + n]",
+                "cross-correlation of x with dout, dW[q, r] = sum_ij dZ[i, j] X[i + q, j + r]",
                 lambda x, d: _conv_dw(x, d[::-1, ::-1]),
             ),
         )
@@ -107,8 +107,8 @@ register(
         5,
         "conv_dx(dout, w) -> dx",
         "A one-channel convolution layer computed the valid cross-correlation "
-        "Y[i, j] = sum_mn X[i + m, j + n] W[m, n] with a filter w of shape (KH, KW). Given "
-        "dout = dL/dY, of shape (H_out, W_out), and w, return dx = dL/dX, of shape "
+        "Z[i, j] = sum_qr X[i + q, j + r] W[q, r] with a filter w of shape (KH, KW). Given "
+        "dout = dL/dZ, of shape (H_out, W_out), and w, return dx = dL/dX, of shape "
         "(H_out + KH - 1, W_out + KW - 1): the full convolution of dout with w, i.e. "
         "rot180(w) sliding over dout zero-padded by KH - 1 rows and KW - 1 columns.",
         _conv_dx,
