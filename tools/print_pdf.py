@@ -33,7 +33,8 @@ PRINT_CSS = """
   .header-article, .prev-next-area, .bd-header-article, .theme-switch-button,
   .headerlink, label.sidebar-toggle { display: none !important; }
   .bd-main, .bd-content, .bd-article-container { max-width: 100% !important; }
-  span[id^="document-"] + section { break-before: page; }
+  /* (the break on the chapter's section itself left a blank page before chapter 2b) */
+  span[id^="document-"] { display: block; break-before: page; }
   div.cell_output img, .bt-print-strip img { max-width: 100%; break-inside: avoid; }
   details.hide, details.above-input { display: none; }
 
@@ -46,10 +47,22 @@ PRINT_CSS = """
      with it. */
   h1, h2, h3, h4, h5, h6, p.rubric, p.admonition-title, p.bt-lead-in { break-after: avoid; }
   /* Short blocks (marked by PREPARE_JS), figures with their captions and a key-frame
-     strip are never split; a long block may split, so it never leaves a blank page. */
-  .bt-keep, figure { break-inside: avoid; }
+     strip are never split; a long block may split, so it never leaves a blank page (the
+     themes keep every code block, admonition and table whole, and a flex box or a
+     scrolling one may not split in Chromium). */
+  .bd-main .bd-content :is(div.highlight, div.literal-block-wrapper, div[class*=highlight-],
+    div.cell_input, div.cell_output, div.admonition, .admonition, aside, table) {
+    break-inside: auto; }
+  .bd-main .bd-content :is(div.highlight, div.literal-block-wrapper, div[class*=highlight-],
+    div.cell_input) { display: block; }
+  .bd-main .bd-content :is(div.admonition, .admonition, aside) { overflow: clip; }
+  .bt-keep, figure { break-inside: avoid !important; }
   .bt-caption { break-before: avoid; }
   mjx-container[display] { overflow: visible !important; }
+  /* A table fits the column (PREPARE_JS shrinks a wide one's type): its cells wrap. */
+  .pst-scrollable-table-container { overflow: visible !important; }
+  article table { width: 100% !important; }
+  article table :is(td, th) { overflow-wrap: anywhere; }
 """
 
 #: Run in the page with print media emulated at the printed column's width, so every box
@@ -70,23 +83,6 @@ PREPARE_JS = r"""([width, height]) => {
     }
   }
 
-  // A picture, or a figure with its caption, at most 80% of a page tall: kept whole, it
-  // then never leaves more than a fifth of the page before it blank.
-  const fit = (block, pictures) => {
-    const over = tall(block) - 0.8 * height;
-    const sum = pictures.reduce((s, img) => s + tall(img), 0);
-    if (over <= 0 || sum === 0) return;
-    const scale = Math.max(0.3, (sum - over) / sum);
-    for (const img of pictures) {
-      img.style.width = `${(img.getBoundingClientRect().width * scale).toFixed(1)}px`;
-      img.style.height = 'auto';
-    }
-  };
-  for (const fig of document.querySelectorAll('figure')) fit(fig, [...fig.querySelectorAll('img')]);
-  for (const img of document.querySelectorAll('div.cell_output img')) {
-    if (!img.closest('figure')) fit(img, [img]);
-  }
-
   // "Animation 2: ..." or "Fig. 3 ..." written as a paragraph under the cell that draws
   // the figure stays on the figure's page.
   for (const p of document.querySelectorAll('article p')) {
@@ -95,15 +91,47 @@ PREPARE_JS = r"""([width, height]) => {
         && /^(Animation|Figure|Fig\.|Table)\s+\d+\b/.test(p.textContent.trim())) {
       p.classList.add('bt-caption');
     }
-    const next = p.nextElementSibling;
-    if (next && p.textContent.trim().endsWith(':')) p.classList.add('bt-lead-in');
+    if (p.nextElementSibling && p.textContent.trim().endsWith(':')) p.classList.add('bt-lead-in');
+  }
+
+  // A picture, or a figure with its captions, at most 70% of a page tall: kept whole, it
+  // then leaves room on the page before it for what comes first.
+  const fit = (pictures, extra) => {
+    const sum = pictures.reduce((s, img) => s + tall(img), 0);
+    const over = sum + extra - 0.7 * height;
+    if (over <= 0 || sum === 0) return;
+    const scale = Math.max(0.3, (sum - over) / sum);
+    for (const img of pictures) {
+      img.style.width = `${(img.getBoundingClientRect().width * scale).toFixed(1)}px`;
+      img.style.height = 'auto';
+    }
+  };
+  for (const fig of document.querySelectorAll('figure')) {
+    const pictures = [...fig.querySelectorAll('img')];
+    const cell = fig.closest('div.cell'), after = cell && cell.nextElementSibling;
+    const caption = after && after.matches('.bt-caption') ? tall(after) : 0;
+    fit(pictures, tall(fig) - pictures.reduce((s, img) => s + tall(img), 0) + caption);
+  }
+  for (const img of document.querySelectorAll('div.cell_output img')) {
+    if (!img.closest('figure')) fit([img], 0);
+  }
+
+  // A table wider than the column gets a smaller type, down to 75%, and its cells wrap.
+  for (const table of document.querySelectorAll('article table')) {
+    const room = table.parentElement.getBoundingClientRect().width;
+    const need = table.scrollWidth;
+    if (need > room) {
+      const size = parseFloat(getComputedStyle(table).fontSize);
+      table.style.fontSize = `${(size * Math.max(0.75, room / need)).toFixed(2)}px`;
+    }
   }
 
   // Short blocks are kept whole: a code cell whose first line would otherwise fall on the
-  // next page, an output, an admonition, a table, a formula.
+  // next page, an output, an admonition, a table, a formula, a short section (so a
+  // chapter's last page is never one stray line).
   const blocks = 'div.cell, div.cell_input, div.cell_output, div.highlight, div.admonition, '
     + 'aside, div.pst-scrollable-table-container, table, blockquote, div.math-wrapper, '
-    + 'mjx-container[display], dl, ul, ol';
+    + 'mjx-container[display], dl, ul, ol, section';
   for (const el of document.querySelectorAll(blocks)) {
     if (tall(el) <= 0.4 * height) el.classList.add('bt-keep');
   }
