@@ -6,12 +6,16 @@
 default frame, each animation a strip of key frames).  Here the page is served on
 127.0.0.1 (nothing is fetched from anywhere else), MathJax finishes typesetting, a table
 chapter starts on a new page (the book's own table of contents opens it), and Chromium
-prints A4 pages with page numbers and a PDF outline (bookmarks) of the headings.
+prints A4 pages with page numbers.  PRINT_CSS and PREPARE_JS lay the page out for paper
+(code wraps, short blocks and figures with their captions stay whole, wide formulas and
+tables shrink to the column); the bookmarks are then written with pypdf from the page's
+headings, chapters at the top level.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -248,6 +252,7 @@ def add_bookmarks(pdf_file: Path, headings: list[dict]) -> None:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import Fit
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium's trailer size is off by a few
     reader = PdfReader(pdf_file)
     destinations = {name.lstrip("/"): d for name, d in reader.named_destinations.items()}
     writer = PdfWriter(clone_from=reader)
