@@ -10,9 +10,12 @@
     });
     // The colour-mode button is named "Color mode"; its icons' titles ("Light", "Dark")
     // would count as visible text that the name lacks.  The icons are decoration.
-    document.querySelectorAll(".theme-switch-button i[title]").forEach(function (i) {
+    document.querySelectorAll(".theme-switch-button [title]").forEach(function (i) {
       i.removeAttribute("title");
       i.setAttribute("aria-hidden", "true");
+    });
+    document.querySelectorAll(".theme-switch-button svg > title").forEach(function (t) {
+      t.remove();
     });
     // A widget slider's handle (role="slider") is named by the slider's own label.
     document.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (s) {

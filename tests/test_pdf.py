@@ -113,7 +113,9 @@ def page_items(page):
             path.extend([_apply(cm, x, y), _apply(cm, x + w, y + h)])
         elif op in (b"m", b"l", b"c"):
             state["rounded"] |= op == b"c"
-            path.extend(_apply(cm, float(args[i]), float(args[i + 1])) for i in range(0, len(args), 2))
+            path.extend(
+                _apply(cm, float(args[i]), float(args[i + 1])) for i in range(0, len(args), 2)
+            )
         elif op in (b"f", b"f*", b"F", b"B", b"B*", b"b", b"b*"):
             if path:
                 fills.append((_box(path), state["rgb"], state["rounded"]))
@@ -368,3 +370,29 @@ def test_display_formulas_fit_the_column():
         )
     assert not off_machine, f"the page tried to reach the network: {off_machine[:5]}"
     assert not wide, f"{len(wide)} display formulas wider than the column: {wide}"
+
+
+def test_figures_print_at_200_ppi_or_more(pdf):
+    """Figures go to paper as PNGs at PRINT_DPI (backprop_tour.viz.style): each picture
+    drawn on a page has at least 200 of its pixels per inch of its printed width."""
+    checked, low = 0, []
+    for number, page in enumerate(pdf.pages, start=1):
+        resources = page.get("/Resources") or {}
+        xobjects = resources.get("/XObject") or {}
+        found: list = []
+
+        def operator(op, args, cm, tm, found=found):
+            if op == b"Do":
+                found.append((args[0], _box([_apply(cm, x, y) for x in (0, 1) for y in (0, 1)])))
+
+        page.extract_text(visitor_operand_before=operator)
+        for name, (x0, _, x1, _) in found:
+            image = xobjects[name].get_object() if name in xobjects else None
+            if image is None or image.get("/Subtype") != "/Image" or x1 - x0 < 72:
+                continue  # forms and icons: only pictures at least an inch wide
+            checked += 1
+            ppi = float(image["/Width"]) / ((x1 - x0) / 72)
+            if ppi < 200:
+                low.append(f"p. {number}: {ppi:.0f} ppi")
+    assert checked >= 30, f"only {checked} pictures found in the PDF: is the check blind?"
+    assert not low, f"pictures below 200 ppi: {low[:10]}"

@@ -135,7 +135,8 @@ def test_print_mode_slider_is_its_default_frame_with_a_note(monkeypatch):
     monkeypatch.setenv("BACKPROP_TOUR_PRINT", "1")
     shown = slider(draw_line, [0.5, 1.0, 2.0], description="slope", alt="slope {value}")
     html = shown.data
-    assert html.count("<svg") == 1 and 'aria-label="slope 1.0"' in html
+    assert html.count("<img") == 1 and 'alt="slope 1.0"' in html
+    assert "data:image/png;base64," in html and "<svg" not in html  # pixels for paper
     assert "web version a slider shows 3 settings, from 0.5 to 2.0" in html
 
 
@@ -151,7 +152,7 @@ def test_print_mode_animation_is_a_strip_of_key_frames(monkeypatch):
         return (line,)
 
     html = animate(fig, update, 10, alt="a line").data
-    assert seen == [0, 3, 6, 9] and html.count("<svg") == 4
+    assert seen == [0, 3, 6, 9] and html.count('<img src="data:image/png') == 4
     assert "Key frames 1, 4, 7, 10 of 10" in html and "(frame 10 of 10)" in html
 
 
@@ -169,3 +170,19 @@ def test_mode_is_read_from_the_build_flags(monkeypatch, static, printed, expecte
     monkeypatch.setenv("BACKPROP_TOUR_STATIC", static)
     monkeypatch.setenv("BACKPROP_TOUR_PRINT", printed)
     assert mode() == expected
+
+
+def test_a_figure_is_svg_on_screen_and_a_print_resolution_png_on_paper(monkeypatch):
+    import base64
+    import io
+
+    use_style()
+    fig, ax = subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    monkeypatch.delenv("BACKPROP_TOUR_PRINT", raising=False)
+    assert list(fig._repr_mimebundle_()) == ["image/svg+xml"]
+    monkeypatch.setenv("BACKPROP_TOUR_PRINT", "1")
+    bundle = fig._repr_mimebundle_()
+    assert list(bundle) == ["image/png"]
+    image = plt.imread(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    assert image.shape[1] >= 2 * 200 * 0.9  # ~2 in wide (less the tight margins) at >= 200 ppi

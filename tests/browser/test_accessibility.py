@@ -41,6 +41,7 @@ def test_no_serious_accessibility_violation(themed, book_url, doc):
         pytest.fail(f"{AXE} is missing: run `make assets` (npm ci installs axe-core)")
     open_chapter(page, book_url, doc)
     assert page.evaluate("document.documentElement.dataset.theme") == page.theme
+    page.wait_for_timeout(1000)  # the page as a reader meets it: late scripts have run
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         """async () => {

@@ -5,7 +5,7 @@ in the static book (no kernel), in JupyterLab and offline: buttons for the first
 previous, the next and the last frame, play and pause, and a range slider over the
 frames, each with an accessible name and usable from the keyboard.  Each frame is an SVG
 whose ink follows the page's theme (see :mod:`.style`).  For print, an animation becomes
-a strip of key frames.
+a strip of key frames, PNGs at print resolution.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from IPython.display import HTML
 
 from .modes import PRINT, mode
 from .sliders import picture
-from .style import svg
+from .style import png_base64, svg
 
 # One function for every player on a page, defined by the first; each player's own
 # script hands it its <figure>.  Frames are <div hidden>; the slider and the buttons
@@ -89,7 +89,8 @@ def _print_strip(fig, update, frames: list, alt: str) -> HTML:
     pictures = []
     for k in _key_frames(n_frames):
         update(frames[k])
-        pictures.append(picture(svg(fig), f"{alt} (frame {k + 1} of {n_frames})"))
+        label = html.escape(f"{alt} (frame {k + 1} of {n_frames})", quote=True)
+        pictures.append(f'<img src="data:image/png;base64,{png_base64(fig)}" alt="{label}">')
     plt.close(fig)
     note = (
         f"Key frames {', '.join(str(k + 1) for k in _key_frames(n_frames))} of {n_frames}; "

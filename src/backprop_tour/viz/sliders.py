@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from .modes import PRINT, STATIC, flag, mode
-from .style import IMAGE_DPI, svg
+from .style import IMAGE_DPI, png_base64, svg
 
 SELFTEST_DPI = 30  # the self-test draws the ends only to see that they do not fail
 
@@ -47,12 +47,22 @@ def picture(svg_text: str, alt: str) -> str:
     )
 
 
-def print_frame(svg_text: str, alt: str, note: str):
-    """A frame for the printed book: the picture and a one-line note under it."""
+def printed(fig, alt: str) -> str:
+    """A figure for paper: a PNG at print resolution, ``alt`` its text (closes ``fig``)."""
+    data = png_base64(fig)
+    plt.close(fig)
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
+def print_frame(img: str, note: str):
+    """A frame for the printed book: the picture (an ``<img>``) and a note under it."""
     from IPython.display import HTML
 
     return HTML(
-        f'<figure class="bt-print-frame">{picture(svg_text, alt)}'
+        f'<figure class="bt-print-frame">{img}'
         f"<figcaption><em>{html.escape(note)}</em></figcaption></figure>"
     )
 
@@ -100,9 +110,14 @@ def slider(
     default_index = values.index(value)
     where = mode()
     if where == PRINT:
+        fig = draw(value)
+        if not isinstance(fig, Figure):
+            raise ValueError(
+                f"slider: expected draw({value!r}) to return a matplotlib Figure, "
+                f"got {type(fig).__name__}"
+            )
         return print_frame(
-            _render(draw, value),
-            alt.format(value=value),
+            printed(fig, alt.format(value=value)),
             f"{description} = {labels[default_index]}; in the web version a slider shows "
             f"{len(values)} settings, from {labels[0]} to {labels[-1]}.",
         )

@@ -16,6 +16,7 @@ inches wide is 720 CSS px at its natural size and shrinks to the column.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -38,6 +39,9 @@ THEME_COLOURS = {
 }
 #: Dots per inch of the pixels embedded in an SVG (images: heat maps, digits).
 IMAGE_DPI = 200
+#: Dots per inch of a printed figure (``make pdf``): a PNG, since a book on paper has no
+#: theme to follow; a full-width figure is 7.5 in, so about 240 ppi in the 6.9 in column.
+PRINT_DPI = 220
 #: The smallest text a reader should meet, in CSS px: a figure never shrinks below the
 #: width at which its smallest text is this size; on a narrow phone it scrolls sideways
 #: inside its own frame instead (the page itself never does).
@@ -168,11 +172,27 @@ def _sizing(text: str) -> str:
     return f"max-width:100%;height:auto;min-width:{min_width:.0f}px"
 
 
+def png_base64(fig, dpi: float = PRINT_DPI) -> str:
+    """The figure as a base64 PNG for print (the sentinel ink and paper are black and
+    white to one part in 255)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
 class BookFigure(Figure):
     """A Figure that pyplot does not track: returned as a cell's value, Jupyter shows it
     exactly once (a pyplot figure would also be flushed by the inline backend, so it
     would appear twice).  It draws itself as SVG (:func:`svg`); the book's build puts
-    that SVG inline in the page, where its ink follows the theme."""
+    that SVG inline in the page, where its ink follows the theme.  For print it is a
+    PNG at ``PRINT_DPI``."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        from .modes import PRINT, mode  # where the figure is going, read when shown
+
+        if mode() == PRINT:  # paper: pixels at print resolution
+            return {"image/png": png_base64(self)}
+        return {"image/svg+xml": svg(self)}
 
     def _repr_svg_(self) -> str:
         return svg(self)
