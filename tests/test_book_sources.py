@@ -319,3 +319,97 @@ def test_retired_everywhere_check_can_fail():
         "$\\sum_n G_n$, the source's $\\partial L / \\partial Y$"
     )
     assert not retired_everywhere(new), retired_everywhere(new)
+
+
+# The third pass (issue 23, item 6): y is the target everywhere, so a function's or an
+# operation's output is u (u = f(x), its Jacobian du/dx); the cost is J everywhere, L the
+# number of layers, so no grader text or docstring writes dL/d... (the quoted source keeps
+# its own dL/dX in its "In the source" box and the errata); epsilon has no meaning left
+# (a central difference's nudge is h, machine epsilon is written out, a clip bound is a
+# number); any two arrays a convolution takes are its operands' own letters, not A (the
+# activation batch) and B; an intermediate value is u or Z, not h (the nudge) or H (a
+# height).
+RETIRED_THIRD_PASS = {
+    "y as an output": re.compile(
+        r"\\partial\s*y(?![A-Za-z])|\by\s*=\s*(?:f\(|\\sigma\(|\\max\(|max\(|a\s*(?:\+|\*|@"
+        r"|\\odot|\\,))|dJ/dy\b|\bdy_k|computed y\b|\bu = g\(y\)"
+    ),
+    "L as the cost": re.compile(r"\bdL/d|\\partial\s*L(?![A-Za-z])|``L = "),
+    "epsilon": re.compile(r"\\(?:var)?epsilon\b|\u03b5"),
+    "A and B as any two arrays": re.compile(r"A\s*\\(?:ast|star)\s*B|H_[AB]\b"),
+    "h or H as a value": re.compile(r"\bh = 3x|2h\^2|\bH = XW|\\delta\^\\top h\b"),
+}
+# the quoted source's own symbols stay where the book quotes it
+QUOTES_THE_SOURCE = {"book/sources_and_errata"}
+
+
+def retired_third_pass(text: str) -> list[str]:
+    return [
+        f"{why}: {m.group(0)!r}"
+        for why, rx in RETIRED_THIRD_PASS.items()
+        for m in rx.finditer(text)
+    ]
+
+
+def source_boxes_removed(markdown: str) -> str:
+    return re.sub(r"```\{admonition\} In the source[^\n]*\n.*?\n```", "", markdown, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p not in QUOTES_THE_SOURCE])
+def test_third_pass_letters_are_not_used(page):
+    md, code = text_of(page)
+    printed = ""
+    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        printed = "\n".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    found = retired_third_pass(source_boxes_removed(md) + "\n" + "\n".join(code) + "\n" + printed)
+    assert not found, f"{page}: {found}"
+
+
+def library_sources() -> list[Path]:
+    """The graders (their texts are printed in the book) and the library's docstrings;
+    the figures (viz/) name no derivative."""
+    src = ROOT / "src/backprop_tour"
+    return sorted(src.glob("*.py")) + sorted((src / "exercises").glob("*.py"))
+
+
+def test_graders_and_docstrings_use_the_third_pass_letters():
+    assert len(library_sources()) > 20
+    for path in library_sources():
+        found = retired_third_pass(path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_third_pass_check_can_fail():
+    old = (
+        "Let $y = f(x)$, $\\frac{\\partial y}{\\partial x}$, $\\partial y_k / \\partial x_i$, "
+        "$u = g(y)$, $y = a \\odot b$, $y = \\max(a, b)$, $y = a + b$, $y = a\\,b$, "
+        "$\\partial J / \\partial y$, An operation computed y = a @ b, g = dJ/dy, "
+        "sum_k g_k dy_k/dx_i, dout = dL/d(out), ``dL/dW = ...``, ``L = mean(...)``, "
+        "nudge $a_1$ by $\\varepsilon$, about $\\varepsilon / h$, $[\\epsilon, 1 - \\epsilon]$, "
+        "$(A \\ast B)_{\\xi\\eta}$, $H_A + H_B - 1$, $h = 3x$, $u + 2h^2$, $H = XW$, "
+        "$\\delta^\\top h$"
+    )
+    kinds = {hit.split(":")[0] for hit in retired_third_pass(old)}
+    assert kinds == set(RETIRED_THIRD_PASS), kinds
+    assert len(retired_third_pass(old)) >= 22, retired_third_pass(old)
+    new = (
+        "Let $u = f(x)$, $\\frac{\\partial u}{\\partial x}$, $\\partial u_k / \\partial x_j$, "
+        "$\\partial \\hat y_k / \\partial u_j$, $u = a \\odot b$, $\\partial \\ell / \\partial "
+        "\\hat y$, $y_t = 1$, $\\hat y - y$, dJ/dy_hat, g = dJ/du, dout = dJ/d(out), "
+        "``J = mean(...)``, $\\partial J / \\partial a^{(L)}$, nudge $a_1$ by $h$, machine "
+        "epsilon over $h$, $(X \\ast W)_{ij}$, $H + R - 1$, $G \\ast W$, $u = 3x$, $Z = XW$"
+    )
+    assert not retired_third_pass(new), retired_third_pass(new)
+    # the source's own dL/dX is left where the book quotes it
+    boxed = "```{admonition} In the source: $\\partial L/\\partial X$\n:class: dropdown\nx\n```"
+    assert retired_third_pass(boxed) and not retired_third_pass(source_boxes_removed(boxed))
+
+
+def test_notation_defines_the_third_pass_letters():
+    md, _ = text_of("book/00_introduction")
+    symbols = {s for e in notation_entries(md) for s in defined_symbols(e)}
+    assert {"u", "w", "h", "D", "M", "L", "i", "j"} <= symbols, symbols
+    assert not {"A", "B"} & symbols, symbols

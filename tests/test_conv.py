@@ -66,9 +66,9 @@ def test_dw_is_valid_correlation_of_input_with_dout(xk, seed):
     layer = _single_channel_layer(w)
     layer.forward(x[None, None])
     dx = layer.backward(dy[None, None])
-    # dL/dW = X (valid cross-correlation) dL/dY, each checked against the loop versions
+    # dJ/dW = X (valid cross-correlation) dJ/dZ, each checked against the loop versions
     np.testing.assert_allclose(layer.grads["W"][0, 0], conv.correlate2d_loops(x, dy), atol=1e-12)
-    # dL/dX = full convolution of dL/dY with W = full correlation with rot180(W)
+    # dJ/dX = full convolution of dJ/dZ with W = full correlation with rot180(W)
     np.testing.assert_allclose(dx[0, 0], conv.convolve2d_loops(dy, w, "full"), atol=1e-12)
     np.testing.assert_allclose(
         dx[0, 0], conv.correlate2d_loops(dy, conv.rot180(w), "full"), atol=1e-12

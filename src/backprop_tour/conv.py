@@ -13,11 +13,11 @@ Vocabulary (as in every framework, and in the source documents):
   ``KH - 1`` rows and ``KW - 1`` columns on each side:
   ``(H, W), (KH, KW) -> (H + KH - 1, W + KW - 1)``.
 
-The identities of chapter 5, for ``Y = correlate2d(X, W, "valid")`` and an upstream
-gradient ``dY = dL/dY``:
+The identities of chapter 5, for ``Z = correlate2d(X, W, "valid")`` and an upstream
+gradient ``G = dJ/dZ``:
 
-* ``dL/dW = correlate2d(X, dY, "valid")``  (the input, with dY as the kernel)
-* ``dL/dX = convolve2d(dY, W, "full") == correlate2d(dY, rot180(W), "full")``
+* ``dJ/dW = correlate2d(X, G, "valid")``  (the input, with G as the kernel)
+* ``dJ/dX = convolve2d(G, W, "full") == correlate2d(G, rot180(W), "full")``
 
 Each primitive comes twice: a ``*_loops`` version that spells the sum out with Python
 loops, and a vectorised version; ``tests/test_conv.py`` holds them equal.
@@ -73,7 +73,7 @@ def dilate(x: np.ndarray, stride: int) -> np.ndarray:
     """Insert ``stride - 1`` zeros between neighbouring entries of the last two axes.
 
     ``(..., H, W) -> (..., (H - 1) * stride + 1, (W - 1) * stride + 1)``.  A strided
-    forward pass skips positions; dilating dL/dY puts zeros where nothing was computed,
+    forward pass skips positions; dilating dJ/dZ puts zeros where nothing was computed,
     so the stride-1 backward identities apply unchanged.
     """
     x = np.asarray(x, dtype=np.float64)

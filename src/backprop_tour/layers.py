@@ -4,15 +4,15 @@ differentiates it.
 The contract every layer keeps:
 
 * ``forward(x) -> out`` remembers what backward will need (``self._cache``);
-* ``backward(dout) -> dx`` takes dL/d(out) and returns dL/dx, and fills ``grads``
-  (same keys as ``params``) with dL/d(param).  It never changes a weight: updating
+* ``backward(dout) -> dx`` takes dJ/d(out) and returns dJ/dx, and fills ``grads``
+  (same keys as ``params``) with dJ/d(param).  It never changes a weight: updating
   is the optimiser's job;
 * ``params`` maps ``"W"`` and ``"b"`` to the layer's own arrays, so writing into them in
   place changes the layer.
 
 ``backward_params(dout)`` fills ``grads`` only: what a network's first layer does, whose
 input gradient nothing upstream needs (chapter 6).  By default it is ``backward``;
-``Conv2D`` skips the full convolution that dL/dx would cost.
+``Conv2D`` skips the full convolution that dJ/dx would cost.
 
 Conventions: float64, batch first, images NCHW.  The convolution and max-pool layers say
 what they compute in the words of chapter 5; the fast kernels that compute it live in
@@ -59,7 +59,7 @@ class Layer:
         raise NotImplementedError
 
     def backward_params(self, dout) -> None:
-        """Fill ``grads`` without returning dL/dx, for a layer with nothing upstream.
+        """Fill ``grads`` without returning dJ/dx, for a layer with nothing upstream.
         Layers whose input gradient costs real work override it to skip that work."""
         self.backward(dout)
 
@@ -113,7 +113,7 @@ class Dense(Layer):
     ``W: (out_features, in_features)`` (row k holds the weights into output unit k),
     ``b: (out_features,)``.
 
-    Backward, for ``dout = dL/d(out)`` of shape ``(N, out)``:
+    Backward, for ``dout = dJ/d(out)`` of shape ``(N, out)``:
     ``dW = dout.T @ x``, ``db = dout.sum(0)``, ``dx = dout @ W``.
     """
 

@@ -1,4 +1,4 @@
-"""Losses: ``forward(pred, target) -> float`` and ``backward() -> dL/d(pred)``.
+"""Losses: ``forward(pred, target) -> float`` and ``backward() -> dJ/d(pred)``.
 
 Every loss averages: over the batch (SoftmaxCrossEntropy) or over all elements
 (BinaryCrossEntropy, MSE), so the gradient it returns carries the ``1/N`` factor.
@@ -40,10 +40,10 @@ class Loss:
 class SoftmaxCrossEntropy(Loss):
     """Softmax followed by cross-entropy, averaged over the batch.
 
-    ``L = -(1/N) sum_n log softmax(z_n)[y_n]``
+    ``J = -(1/N) sum_n log softmax(z_n)[y_n]``
 
     Shapes: ``logits: (N, K)``, ``labels: (N,)`` integers in ``[0, K)``.
-    Backward: ``dL/dz = (softmax(z) - onehot(y)) / N`` — the famous ``p - y`` (chapter 4).
+    Backward: ``dJ/dz = (softmax(z) - onehot(y)) / N`` — the famous ``p - y`` (chapter 4).
     The log-probabilities come from a stable log-softmax, so logits of +-1000 are fine.
     """
 
@@ -111,8 +111,8 @@ def _check_pred_target(pred, target, who: str) -> tuple[np.ndarray, np.ndarray]:
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy on probabilities, averaged over all elements.
 
-    ``L = -mean( y log p + (1 - y) log(1 - p) )``, ``p`` and ``y`` of the same shape,
-    both in [0, 1].  Backward: ``dL/dp = (p - y) / (p (1 - p)) / size``.
+    ``J = -mean( y log p + (1 - y) log(1 - p) )``, ``p`` and ``y`` of the same shape,
+    both in [0, 1].  Backward: ``dJ/dp = (p - y) / (p (1 - p)) / size``.
 
     ``p`` is clipped to ``[EPS, 1 - EPS]`` first, so probabilities of exactly 0 or 1 give
     a finite loss and gradient.  (Given logits, prefer a sigmoid inside the loss; we keep
@@ -138,9 +138,9 @@ class BinaryCrossEntropy(Loss):
 
 
 class MSE(Loss):
-    """Mean squared error over all elements: ``L = mean((pred - target)**2)``.
+    """Mean squared error over all elements: ``J = mean((pred - target)**2)``.
 
-    Backward: ``dL/d(pred) = 2 (pred - target) / size``.  (Chapter 3's source uses
+    Backward: ``dJ/d(pred) = 2 (pred - target) / size``.  (Chapter 3's source uses
     ``C = 1/2 sum (y - a)^2`` for one sample, whose gradient is ``a - y``; the two differ
     only by the constant factor ``size / 2``.)
     """

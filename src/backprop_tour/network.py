@@ -52,7 +52,7 @@ class Sequential(Layer):
         return x
 
     def backward(self, dout, *, need_dx: bool = True):
-        """Backpropagate ``dout`` through every layer, last to first; return dL/dx.
+        """Backpropagate ``dout`` through every layer, last to first; return dJ/dx.
 
         With ``need_dx=False`` the first layer fills its ``grads`` by ``backward_params``
         and nothing is returned: nothing upstream needs the gradient of the images, and

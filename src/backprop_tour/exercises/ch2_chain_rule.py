@@ -60,8 +60,8 @@ register(
         2,
         "sigmoid_backward(z, dout) -> dz",
         "A sigmoid a = sigma(z) = 1 / (1 + exp(-z)) was applied elementwise to an array z of "
-        "any shape. Given z and the upstream gradient dout = dL/da (the same shape), return "
-        "dz = dL/dz, the same shape: the upstream gradient times the sigmoid's local "
+        "any shape. Given z and the upstream gradient dout = dJ/da (the same shape), return "
+        "dz = dJ/dz, the same shape: the upstream gradient times the sigmoid's local "
         "derivative at z.",
         _sigmoid_backward,
         _sigmoid_cases,

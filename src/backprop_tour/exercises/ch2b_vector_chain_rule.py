@@ -14,7 +14,7 @@ def _max_backward(a, b, dout):
 
 
 def _jacobian_vjp(jacobian, upstream):
-    return upstream @ jacobian  # (M,) @ (M, D): the sum over outputs, sum_k g_k dy_k/dx_i
+    return upstream @ jacobian  # (M,) @ (M, D): the sum over outputs, sum_k g_k du_k/dx_j
 
 
 def _max_cases():
@@ -42,8 +42,8 @@ register(
         "max_backward",
         "2b",
         "max_backward(a, b, dout) -> (da, db)",
-        "An operation computed y = max(a, b) entry by entry, for arrays a and b of the same "
-        "shape with no ties. Given the upstream gradient dout = dJ/dy (the same shape), "
+        "An operation computed u = max(a, b) entry by entry, for arrays a and b of the same "
+        "shape with no ties. Given the upstream gradient dout = dJ/du (the same shape), "
         "return da = dJ/da and db = dJ/db, each the shape of its input.",
         _max_backward,
         _max_cases,
@@ -86,7 +86,7 @@ def _vjp_cases():
 
 
 def _vjp_numeric(jacobian, upstream):
-    # y = jacobian @ x is the linear function with this Jacobian; dJ/dx of sum(y * upstream)
+    # u = jacobian @ x is the linear function with this Jacobian; dJ/dx of sum(u * upstream)
     x0 = np.zeros(jacobian.shape[1])
     return (numerical_gradient(lambda: float(np.sum((jacobian @ x0) * upstream)), x0),)
 
@@ -96,8 +96,8 @@ register(
         "jacobian_vjp",
         "2b",
         "jacobian_vjp(jacobian, upstream) -> downstream",
-        "Given the Jacobian of some y = f(x), shape (M, D) (row k: how y_k responds to each "
-        "input), and the upstream gradient dJ/dy, shape (M,), return the downstream gradient "
+        "Given the Jacobian of some u = f(x), shape (M, D) (row k: how u_k responds to each "
+        "input), and the upstream gradient dJ/du, shape (M,), return the downstream gradient "
         "dJ/dx, shape (D,): for each input, the sum over the outputs of upstream times the "
         "Jacobian's entry.",
         _jacobian_vjp,

@@ -57,7 +57,7 @@ register(
         "dense_backward(x, W, b, dout) -> (dx, dW, db)",
         "A dense layer computed out = x W^T + b for a batch x of shape (N, D), with the "
         "library's convention W of shape (M, D) (row k: the weights into output unit k) and "
-        "b of shape (M,). Given the upstream gradient dout = dL/d(out), shape (N, M), return "
+        "b of shape (M,). Given the upstream gradient dout = dJ/d(out), shape (N, M), return "
         "dx (N, D), dW (M, D) and db (M,), each summed over the batch where a parameter is "
         "shared by every example.",
         _dense_backward,
@@ -97,7 +97,7 @@ register(
         4,
         "relu_backward(x, dout) -> dx",
         "A ReLU computed out = max(x, 0) elementwise on an array x of any shape. Given x and "
-        "the upstream gradient dout = dL/d(out) of the same shape, return dx = dL/dx, the "
+        "the upstream gradient dout = dJ/d(out) of the same shape, return dx = dJ/dx, the "
         "same shape: the gradient passes where the unit was active and is 0 elsewhere.",
         _relu_backward,
         _relu_cases,

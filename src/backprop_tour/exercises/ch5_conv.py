@@ -66,8 +66,8 @@ register(
         "conv_dw(x, dout) -> dw",
         "A one-channel convolution layer computed the valid cross-correlation "
         "Z[i, j] = sum_qr X[i + q, j + r] W[q, r] of an input x of shape (H, W) with a "
-        "filter of shape (KH, KW). Given x and dout = dL/dZ, of shape (H - KH + 1, W - KW + 1), "
-        "return dw = dL/dW, of shape (KH, KW), with explicit loops: each weight collects "
+        "filter of shape (KH, KW). Given x and dout = dJ/dZ, of shape (H - KH + 1, W - KW + 1), "
+        "return dw = dJ/dW, of shape (KH, KW), with explicit loops: each weight collects "
         "dout times the input values it multiplied.",
         _conv_dw,
         _conv_dw_cases,
@@ -108,7 +108,7 @@ register(
         "conv_dx(dout, w) -> dx",
         "A one-channel convolution layer computed the valid cross-correlation "
         "Z[i, j] = sum_qr X[i + q, j + r] W[q, r] with a filter w of shape (KH, KW). Given "
-        "dout = dL/dZ, of shape (H_out, W_out), and w, return dx = dL/dX, of shape "
+        "dout = dJ/dZ, of shape (H_out, W_out), and w, return dx = dJ/dX, of shape "
         "(H_out + KH - 1, W_out + KW - 1): the full convolution of dout with w, i.e. "
         "rot180(w) sliding over dout zero-padded by KH - 1 rows and KW - 1 columns.",
         _conv_dx,
@@ -227,7 +227,7 @@ register(
         "Max-pooling took the maximum of each size x size window of x, shape (N, C, H, W), "
         "the windows moved by stride (possibly less than size, so that windows overlap), "
         "giving an output of shape (N, C, H_out, W_out), H_out = (H - size) // stride + 1. "
-        "Given x, dout = dL/d(out) of the output's shape, size and stride, return dx = dL/dx, "
+        "Given x, dout = dJ/d(out) of the output's shape, size and stride, return dx = dJ/dx, "
         "shape (N, C, H, W): each dout entry goes to the position of its window's maximum "
         "(when several entries tie for the maximum, to one of them).",
         maxpool2d_backward_loops,
@@ -313,7 +313,7 @@ register(
         "(F, C, KH, KW) read a batch x of shape (N, C, H, W), zero-padded by padding on every "
         "side, with windows moved by stride: out[n, f, i, j] = b[f] + sum_cmk "
         "w[f, c, m, k] xp[n, c, i stride + m, j stride + k], of shape (N, F, H_out, W_out). "
-        "Given x, w, dout = dL/d(out), stride and padding, return dx (N, C, H, W), "
+        "Given x, w, dout = dJ/d(out), stride and padding, return dx (N, C, H, W), "
         "dw (F, C, KH, KW) and db (F,), summed over the batch and over every output position.",
         conv2d_backward_loops,
         _conv_cases,

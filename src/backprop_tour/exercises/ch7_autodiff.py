@@ -56,8 +56,8 @@ register(
         "mul_vjp",
         7,
         "mul_vjp(a, b, g) -> (da, db)",
-        "An operation computed y = a * b elementwise, for arrays a and b of the same shape. "
-        "Given the upstream gradient g = dJ/dy (the same shape), return da = dJ/da and "
+        "An operation computed u = a * b elementwise, for arrays a and b of the same shape. "
+        "Given the upstream gradient g = dJ/du (the same shape), return da = dJ/da and "
         "db = dJ/db, each the shape of its input.",
         _mul_vjp,
         _mul_cases,
@@ -106,9 +106,9 @@ register(
         "broadcast_add_vjp",
         7,
         "broadcast_add_vjp(a, b, g) -> (da, db)",
-        "An operation computed y = a + b, where NumPy broadcast a and b against each other "
+        "An operation computed u = a + b, where NumPy broadcast a and b against each other "
         "(for example a of shape (N, M) and b of shape (M,), (1, M) or (N, 1)). Given the "
-        "upstream gradient g = dJ/dy, of the broadcast shape, return da and db, each the "
+        "upstream gradient g = dJ/du, of the broadcast shape, return da and db, each the "
         "shape of its input: what every copy of an entry received, added up.",
         _broadcast_add_vjp,
         _broadcast_cases,
@@ -147,8 +147,8 @@ register(
         "matmul_vjp",
         7,
         "matmul_vjp(a, b, g) -> (da, db)",
-        "An operation computed y = a @ b for a of shape (N, D) and b of shape (D, M). Given "
-        "the upstream gradient g = dJ/dy, shape (N, M), return da = dJ/da, shape (N, D), and "
+        "An operation computed u = a @ b for a of shape (N, D) and b of shape (D, M). Given "
+        "the upstream gradient g = dJ/du, shape (N, M), return da = dJ/da, shape (N, D), and "
         "db = dJ/db, shape (D, M).",
         _matmul_vjp,
         _matmul_cases,
