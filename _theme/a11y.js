@@ -17,6 +17,11 @@
     document.querySelectorAll(".theme-switch-button svg > title").forEach(function (t) {
       t.remove();
     });
+    // myst-nb's "Show code cell source" / "Show the solution" toggles say so on screen
+    // but are named "Toggle hidden content": their visible words become their name.
+    document.querySelectorAll("details > summary[aria-label]").forEach(function (s) {
+      if (s.textContent.trim()) s.removeAttribute("aria-label");
+    });
     // A widget slider's handle (role="slider") is named by the slider's own label.
     document.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (s) {
       var label = s.querySelector(".widget-label");

@@ -1,0 +1,33 @@
+"""axe-core, the accessibility engine, run in a page of the built book.
+
+axe-core is pinned in tools/npm/package.json and installed by `npm ci` with the book's
+other assets (tools/fetch_assets.py), into _build/npm/; it is injected into the page after
+MathJax and the widgets have rendered and the page's late scripts have run.  The reading
+test (test_reading.py) runs it on every page in both themes and fails on any serious or
+critical violation, naming the rule, its help text and the first elements; the minor and
+moderate ones are returned for printing.
+"""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+AXE = ROOT / "_build" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+FAIL_ON = {"serious", "critical"}
+
+RUN_JS = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')), count: v.nodes.length}));
+}"""
+
+
+def violations(page) -> tuple[list[dict], list[dict]]:
+    """(serious or critical, the rest): axe's violations in ``page`` as it stands."""
+    if not AXE.is_file():
+        raise FileNotFoundError(f"{AXE} is missing: run `make assets` (npm ci installs axe-core)")
+    page.wait_for_timeout(1000)  # the page as a reader meets it: late scripts have run
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(RUN_JS)
+    serious = [v for v in found if v["impact"] in FAIL_ON]
+    return serious, [v for v in found if v["impact"] not in FAIL_ON]
