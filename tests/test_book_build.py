@@ -177,7 +177,7 @@ def test_no_download_or_fullscreen_button_and_figures_inline(name):
     """_config.yml turns the download and full-screen buttons off (_ext/bt_book.py passes
     that on to the theme), and every figure is inline SVG, never an <img> of one, so that
     its ink follows the theme."""
-    page = (HTML / f"{name}.html").read_text(encoding="utf-8")
+    page = (HTML / "book" / f"{name}.html").read_text(encoding="utf-8")
     for button in ("btn-download-source-button", "btn-download-pdf-button", "btn-fullscreen"):
         assert button not in page, f"{name}.html shows {button}"
     assert not re.search(r'<img\b[^>]*\.svg"', page), f"{name}.html shows an SVG as <img>"
