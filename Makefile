@@ -113,8 +113,9 @@ built: $(STAMP)
 
 browser: $(STAMP)
 	@$(BROWSER) browser || exit $$(( $$? == 3 ? 0 : 1 )); \
-	echo "== browser tests of $(HTML)"; \
-	$(BIN)/python -m pytest tests/browser --ignore=tests/browser/test_live_lab.py -q -p no:cacheprovider
+	echo "== browser tests of $(HTML) (two Chromium workers)"; \
+	$(BIN)/python -m pytest tests/browser --ignore=tests/browser/test_live_lab.py -q -p no:cacheprovider \
+	  -n 2 --dist loadgroup
 
 live: $(STAMP)
 	@$(BROWSER) live || exit $$(( $$? == 3 ? 0 : 1 )); \

@@ -171,15 +171,20 @@ def body_texts(pages_text) -> list[str]:
 
 def whole(line: str, pages: list[str]) -> bool:
     """The line is in the PDF whole: on one page, or wrapped over a page break (its start
-    ends one page's text, the rest is on the next page)."""
+    ends one page's text, the rest is on the next page).  A page's text may end with a
+    few words drawn after the line (the title of a box the code sits in, repeated), so
+    "ends" allows up to ``TAIL`` characters after it."""
     line = squash(line)
     if any(line in page for page in pages):
         return True
     return any(
-        page.endswith(line[:i]) and line[i:] in after
+        line[:i] in page[-(i + TAIL) :] and line[i:] in after
         for page, after in zip(pages, pages[1:], strict=False)
         for i in range(1, len(line))
     )
+
+
+TAIL = 40  # characters (whitespace removed)
 
 
 def test_no_code_line_is_cut_at_the_margin(printed_page, pages_text):

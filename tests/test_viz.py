@@ -184,5 +184,9 @@ def test_a_figure_is_svg_on_screen_and_a_print_resolution_png_on_paper(monkeypat
     monkeypatch.setenv("BACKPROP_TOUR_PRINT", "1")
     bundle = fig._repr_mimebundle_()
     assert list(bundle) == ["image/png"]
+    from IPython.core.formatters import DisplayFormatter
+
+    shown, _ = DisplayFormatter().format(fig)  # what Jupyter sends: no SVG beside the PNG
+    assert "image/png" in shown and "image/svg+xml" not in shown
     image = plt.imread(io.BytesIO(base64.b64decode(bundle["image/png"])))
-    assert image.shape[1] >= 2 * 200 * 0.9  # ~2 in wide (less the tight margins) at >= 200 ppi
+    assert image.shape[1] >= 1600 * 0.9  # as wide as the printed column at >= 200 ppi

@@ -131,7 +131,7 @@ def test_not_finite_rows_where_the_rest_agree_outline_nothing():
 
 
 def test_jupyter_shows_it_as_svg_at_the_column_width_in_the_themes_ink():
-    text = gradient_diff(*pair())._repr_svg_()
+    text = gradient_diff(*pair())._repr_mimebundle_()["image/svg+xml"]
     assert text.startswith("<svg ") and "var(--bt-ink, #000000)" in text
     width = float(re.search(r'viewBox="0 0 ([\d.]+) ', text).group(1))
     assert width == pytest.approx(7.5 * 72, rel=0.03)  # 7.5 in, in points

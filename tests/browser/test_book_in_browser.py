@@ -63,6 +63,11 @@ def open_chapter(page, book_url, doc):
     return n_views
 
 
+# One worker runs this file's tests (make browser spreads the others over two): the last
+# test counts what the page tests found.
+pytestmark = pytest.mark.xdist_group("book_in_browser")
+
+
 @pytest.mark.parametrize("doc", chapter_pages())
 def test_chapter_page(page, book_url, doc):
     html_file = HTML / f"{doc}.html"

@@ -42,6 +42,9 @@ IMAGE_DPI = 200
 #: Dots per inch of a printed figure (``make pdf``): a PNG, since a book on paper has no
 #: theme to follow; a full-width figure is 7.5 in, so about 240 ppi in the 6.9 in column.
 PRINT_DPI = 220
+#: The printed page shows a PNG as wide as the column (6.9 in) whatever its own width, so a
+#: narrower figure gets more dots per inch: at least this many pixels across (>= 200 ppi).
+PRINT_MIN_PIXELS = 1600
 #: The smallest text a reader should meet, in CSS px: a figure never shrinks below the
 #: width at which its smallest text is this size; on a narrow phone it scrolls sideways
 #: inside its own frame instead (the page itself never does).
@@ -174,7 +177,8 @@ def _sizing(text: str) -> str:
 
 def png_base64(fig, dpi: float = PRINT_DPI) -> str:
     """The figure as a base64 PNG for print (the sentinel ink and paper are black and
-    white to one part in 255)."""
+    white to one part in 255), at least ``PRINT_MIN_PIXELS`` wide."""
+    dpi = max(dpi, PRINT_MIN_PIXELS / fig.get_figwidth())
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -193,9 +197,6 @@ class BookFigure(Figure):
         if mode() == PRINT:  # paper: pixels at print resolution
             return {"image/png": png_base64(self)}
         return {"image/svg+xml": svg(self)}
-
-    def _repr_svg_(self) -> str:
-        return svg(self)
 
 
 def subplots(nrows: int = 1, ncols: int = 1, *, figsize=None, **kwargs):
