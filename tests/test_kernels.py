@@ -2,7 +2,8 @@
 
 One parametrised test runs each named operation of ``kernels/`` on many shapes: strides 1
 to 3, paddings 0 to 2, non-square kernels, several channels and filters, inputs narrow
-(row bands) and wide (col2im), and for max-pooling integer inputs where most windows tie.
+(row bands) and wide (col2im), windows kept both ways (row strips, im2col) on every shape,
+and for max-pooling integer inputs where most windows tie.
 """
 
 import numpy as np
@@ -22,6 +23,9 @@ CONV_CASES = [
     ((2, 1, 7, 7), 6, (3, 3), 2, 1),  # more than 4 filters: one matrix product
     ((1, 3, 10, 11), 5, (1, 4), 3, 1),
     ((4, 2, 4, 4), 1, (4, 4), 1, 0),  # the kernel covers the input: one output pixel
+    ((2, 3, 11, 20), 4, (3, 3), 2, 1),  # two row strips of 5 columns; a column never read
+    ((1, 2, 7, 20), 2, (2, 2), 3, 2),  # two strips of 4, stride 3: wide for the layer
+    ((3, 1, 5, 12), 1, (2, 1), 1, 0),  # six strips of 2 columns
 ]
 # (x shape, size, stride)
 POOL_CASES = [
@@ -46,18 +50,25 @@ def conv_arrays(case):
     return x, w, b, out, dout, stride, padding
 
 
-def correlate(case):
-    x, w, b, out, _, stride, padding = conv_arrays(case)
-    xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride)
-    return kernels.correlate(xw, w, b), out
+def correlate_by(by_rows):  # None: the layer's choice of windows
+    def run(case):
+        x, w, b, out, _, stride, padding = conv_arrays(case)
+        xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride, by_rows)
+        assert by_rows is None or (xw.rows is not None) == by_rows  # the way asked for
+        return kernels.correlate(xw, w, b), out
+
+    return run
 
 
-def correlate_dout(case):
-    x, w, _, _, dout, stride, padding = conv_arrays(case)
-    xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride)
-    return kernels.correlate_dout(xw, dout), reference.conv2d_backward_loops(
-        x, w, dout, stride, padding
-    )[1]
+def correlate_dout_by(by_rows):
+    def run(case):
+        x, w, _, _, dout, stride, padding = conv_arrays(case)
+        xw = kernels.windows(pad2d(x, padding), w.shape[2:], stride, by_rows)
+        return kernels.correlate_dout(xw, dout), reference.conv2d_backward_loops(
+            x, w, dout, stride, padding
+        )[1]
+
+    return run
 
 
 def full_convolve_by(way):
@@ -95,8 +106,12 @@ def route_to_max(case):
 
 
 KERNELS = {  # name: (kernel vs reference on one case, its cases, the reference's name)
-    "correlate": (correlate, CONV_CASES, "conv2d_forward_loops"),
-    "correlate_dout": (correlate_dout, CONV_CASES, "conv2d_backward_loops dw"),
+    "correlate": (correlate_by(None), CONV_CASES, "conv2d_forward_loops"),
+    "correlate_rows": (correlate_by(True), CONV_CASES, "conv2d_forward_loops"),
+    "correlate im2col": (correlate_by(False), CONV_CASES, "conv2d_forward_loops"),
+    "correlate_dout": (correlate_dout_by(None), CONV_CASES, "conv2d_backward_loops dw"),
+    "correlate_dout_rows": (correlate_dout_by(True), CONV_CASES, "conv2d_backward_loops dw"),
+    "correlate_dout im2col": (correlate_dout_by(False), CONV_CASES, "conv2d_backward_loops dw"),
     "full_convolve": (full_convolve_by(full_convolve), CONV_CASES, "conv2d_backward_loops dx"),
     "full_convolve_rows": (
         full_convolve_by(kernels.full_convolve_rows),
@@ -149,6 +164,18 @@ def test_row_bands_by_hand():
     )
 
 
+def test_row_strips_by_hand():
+    x = np.arange(2 * 1 * 4 * 7, dtype=float).reshape(2, 1, 4, 7)
+    rows = kernels.stack_rows(x, 2, 3, 1)  # H_out 3, W_out 5: one strip of B = 5 columns
+    assert kernels.strip_width(5, 3) == 5 and rows.shape == (2 * 3 * 1, 2 * 1 * 7)
+    np.testing.assert_array_equal(rows[4], np.concatenate([x[1, 0, 1], x[1, 0, 2]]))
+    rows = kernels.stack_rows(x, 1, 1, 2)  # stride 2: W_out 4, strips of B = 2 columns
+    assert kernels.strip_width(4, 1) == 2 and rows.shape == (2 * 2 * 2, 3)
+    np.testing.assert_array_equal(rows[3], x[0, 0, 2, 4:7])  # n 0, i 1, strip 1
+    assert kernels.strip_width(24, 5) == 8  # the book's CNN
+    assert kernels.strip_width(7, 3) == 1 and kernels.strip_width(7, 4) == 7  # a prime W_out
+
+
 def test_row_bands_are_used_for_narrow_inputs_only():
     assert kernels.band_pays(28, 5)  # the book's digits
     assert not kernels.band_pays(224, 3)
@@ -174,15 +201,15 @@ def test_windows_never_share_a_buffer_that_is_still_held(rng):
     """windows() refills a buffer only when nothing holds it any more: two live Windows
     (two layers, or a layer's cache during its next forward) never share memory."""
     x = rng.standard_normal((2, 1, 9, 9))
-    first = kernels.windows(x, (3, 3), 1)
-    second = kernels.windows(x, (3, 3), 1)
+    first = kernels.windows(x, (3, 3), 1, by_rows=False)
+    second = kernels.windows(x, (3, 3), 1, by_rows=False)
     assert not np.shares_memory(first.cols, second.cols)
     view = second.cols[:2]  # a view keeps its buffer held too
     del second
-    third = kernels.windows(2 * x, (3, 3), 1)
+    third = kernels.windows(2 * x, (3, 3), 1, by_rows=False)
     assert not np.shares_memory(third.cols, view) and not np.shares_memory(third.cols, first.cols)
     np.testing.assert_array_equal(first.cols, kernels.im2col(x, 3, 3, 1))  # untouched
     held = third.cols
     del third, held, view
-    fourth = kernels.windows(x, (3, 3), 1)  # a buffer nobody holds is filled again
+    fourth = kernels.windows(x, (3, 3), 1, by_rows=False)  # a buffer nobody holds is filled again
     assert any(fourth.cols is kept for kept in kernels.columns._BUFFERS.kept[fourth.cols.shape])

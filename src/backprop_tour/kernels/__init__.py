@@ -5,10 +5,13 @@ parametrised test, ``tests/test_kernels.py``.
 =====================================  ===============================  ===================================
 operation (what ``layers.py`` calls)   how                              reference
 =====================================  ===============================  ===================================
-``windows(xp, kernel_size, stride)``   im2col                           the windows the loops slice
-``correlate(xw, w, b)``                one product with the im2col      ``conv2d_forward_loops``
+``windows(xp, kernel_size, stride)``   row strips (narrow inputs) or    the windows the loops slice
+                                       im2col
+``correlate(xw, w, b)``                one product with the strips and  ``conv2d_forward_loops``
+                                       row bands, or with the im2col
                                        matrix (``few_rows_matmul``)
 ``correlate_dout(xw, dout)``           the same matrix, transposed      ``conv2d_backward_loops``'s dw
+                                       (row strips: then a diagonal sum)
 ``full_convolve(dout, w, s, shape)``   row bands (narrow inputs) or     ``conv2d_backward_loops``'s dx
                                        col2im
 ``pool_taps(x, size, stride)``         one copy per window tap          ``maxpool2d_forward_loops`` (max)
@@ -22,7 +25,15 @@ A reader learning the rules never needs this package: ``layers.py`` says what is
 from .columns import Windows, col2im, few_rows_matmul, im2col, windows
 from .conv2d import correlate, correlate_dout, full_convolve, full_convolve_col2im
 from .pool import pool_taps, route_to_max
-from .row_bands import band_pays, full_convolve_rows, row_bands
+from .row_bands import (
+    band_pays,
+    correlate_dout_rows,
+    correlate_rows,
+    full_convolve_rows,
+    row_bands,
+    stack_rows,
+    strip_width,
+)
 
 __all__ = [
     "Windows",
@@ -30,6 +41,8 @@ __all__ = [
     "col2im",
     "correlate",
     "correlate_dout",
+    "correlate_dout_rows",
+    "correlate_rows",
     "few_rows_matmul",
     "full_convolve",
     "full_convolve_col2im",
@@ -38,5 +51,7 @@ __all__ = [
     "pool_taps",
     "route_to_max",
     "row_bands",
+    "stack_rows",
+    "strip_width",
     "windows",
 ]

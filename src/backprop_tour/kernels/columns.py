@@ -1,5 +1,6 @@
 """im2col: every receptive field of the input unrolled into a column, so that a
-convolution becomes one matrix product; and col2im, its adjoint.
+convolution becomes one matrix product; and col2im, its adjoint.  (For narrow inputs,
+:func:`windows` keeps row strips instead, ``row_bands.stack_rows``: a smaller copy.)
 
 Layout (the batch innermost, so each row is copied in long contiguous runs):
 ``cols[(c, m, k), (i, j, n)] = xp[n, c, i*stride + m, j*stride + k]``,
@@ -14,16 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .row_bands import band_pays, stack_rows, strip_width
+
 
 @dataclass(frozen=True)
 class Windows:
     """The receptive fields of a padded input, unrolled by :func:`windows`: what the
-    forward pass correlates with the weights, kept for the weight gradient."""
+    forward pass correlates with the weights, kept for the weight gradient.  One of two
+    layouts: im2col's ``cols``, or ``rows``, the row strips of ``row_bands.stack_rows``."""
 
-    cols: np.ndarray  # (C*KH*KW, H_out*W_out*N), see the module docstring
+    cols: np.ndarray | None  # (C*KH*KW, H_out*W_out*N), see the module docstring
     padded_shape: tuple[int, int, int, int]  # (N, C, Hp, Wp)
     kernel_size: tuple[int, int]  # (KH, KW)
     stride: int
+    rows: np.ndarray | None = None  # (N*H_out*n_B, KH*C*Wb), see stack_rows
 
     @property
     def out_size(self) -> tuple[int, int]:
@@ -33,12 +38,19 @@ class Windows:
         return (hp - kh) // self.stride + 1, (wp - kw) // self.stride + 1
 
 
-def windows(xp: np.ndarray, kernel_size: tuple[int, int], stride: int) -> Windows:
-    """Every ``KH x KW`` window of the padded input ``xp: (N, C, Hp, Wp)``, unrolled by
-    :func:`im2col` into a buffer no live ``Windows`` holds (see :class:`_Buffers`)."""
+def windows(xp: np.ndarray, kernel_size: tuple[int, int], stride: int, by_rows=None) -> Windows:
+    """Every ``KH x KW`` window of the padded input ``xp: (N, C, Hp, Wp)``, unrolled into a
+    buffer no live ``Windows`` holds (see :class:`_Buffers`): as row strips
+    (``row_bands.stack_rows``) if ``by_rows``, else by :func:`im2col`.  ``by_rows=None``:
+    row strips for narrow inputs (``band_pays``, the book's digits), where they copy about
+    KW times less than im2col."""
     kh, kw = kernel_size
     n_batch, c_in, hp, wp = xp.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    if band_pays(wp, kw) if by_rows is None else by_rows:
+        b = strip_width(w_out, kw)
+        rows = _BUFFERS.take((n_batch * h_out * (w_out // b), kh * c_in * ((b - 1) * stride + kw)))
+        return Windows(None, xp.shape, (kh, kw), stride, stack_rows(xp, kh, kw, stride, rows))
     cols = _BUFFERS.take((c_in * kh * kw, h_out * w_out * n_batch))
     return Windows(im2col(xp, kh, kw, stride, out=cols), xp.shape, (kh, kw), stride)
 

@@ -5,7 +5,8 @@
 * :func:`full_convolve`: the input gradient, ``dxp[n, c] = sum_f dout[n, f] (*full) w[f, c]``
 
 (``⋆`` valid cross-correlation, strided by the layer's stride; ``(*full)`` full convolution,
-of ``dout`` dilated by the stride).  The first two are products with the im2col matrix;
+of ``dout`` dilated by the stride).  The first two are products with the windows: row
+strips for narrow inputs, the im2col matrix otherwise (whichever :func:`windows` kept);
 the third is row bands for narrow inputs, col2im otherwise.  Each equals its part of
 ``reference.conv2d_forward_loops`` / ``reference.conv2d_backward_loops``
 (``tests/test_kernels.py``).
@@ -19,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .columns import Windows, col2im, few_rows_matmul
-from .row_bands import band_pays, full_convolve_rows
+from .row_bands import band_pays, correlate_dout_rows, correlate_rows, full_convolve_rows
 
 
 def _dout_matrix(dout: np.ndarray) -> np.ndarray:
@@ -29,8 +30,10 @@ def _dout_matrix(dout: np.ndarray) -> np.ndarray:
 
 def correlate(xw: Windows, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The forward pass ``out[n, f] = b[f] + sum_c xp[n, c] ⋆ w[f, c]``:
-    ``(N, F, H_out, W_out)``, computed as ``w.reshape(F, C*KH*KW) @ cols + b``.
-    Reference: ``reference.conv2d_forward_loops``."""
+    ``(N, F, H_out, W_out)``, computed as ``w.reshape(F, C*KH*KW) @ cols + b`` (or by
+    ``correlate_rows`` from row strips).  Reference: ``reference.conv2d_forward_loops``."""
+    if xw.rows is not None:
+        return correlate_rows(xw.rows, w, b, xw.out_size, xw.stride)
     n_batch = xw.padded_shape[0]
     f_out = w.shape[0]
     h_out, w_out = xw.out_size
@@ -45,7 +48,10 @@ def correlate(xw: Windows, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 def correlate_dout(xw: Windows, dout: np.ndarray) -> np.ndarray:
     """The weight gradient ``dw[f, c] = sum_n xp[n, c] ⋆ dout[n, f]`` (dout dilated by the
     stride): ``(F, C, KH, KW)``, computed as ``dout_mat @ cols.T``, every tap's input
-    plane against dout.  Reference: ``dw`` of ``reference.conv2d_backward_loops``."""
+    plane against dout (or by ``correlate_dout_rows`` from row strips).
+    Reference: ``dw`` of ``reference.conv2d_backward_loops``."""
+    if xw.rows is not None:
+        return correlate_dout_rows(xw.rows, dout, xw.kernel_size, xw.stride)
     c_in = xw.padded_shape[1]
     f_out = dout.shape[1]
     # dw = dout_mat @ cols.T, computed as (cols @ dout_mat.T).T to reuse the few-rows trick

@@ -64,3 +64,82 @@ def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, str
     for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
         dxr[m : m + stride * h_out : stride] += sent[m]
     return dxr.reshape(hp, n_batch, c_in, wp).transpose(1, 2, 0, 3)  # (N, C, Hp, Wp), a view
+
+
+# -- the forward pass and the weight gradient by row strips ------------------------------
+#
+# im2col copies every input pixel KH*KW times, to feed a product with only F rows.  A row
+# strip copies it about KH times: strip (n, i, jb) is the KH input rows that output row i
+# reads, cut to the columns that its B output columns jb*B ... jb*B + B - 1 read, and one
+# product with the row bands of those B columns gives all of them.
+
+
+def strip_width(w_out: int, kw: int) -> int:
+    """How many output columns ``B`` one strip holds: the largest divisor of ``W_out``
+    up to ``2*KW`` (8 for the book's 24 columns and 5-wide kernel).
+
+    A band row spans ``(B - 1)*stride + KW`` input columns of which ``KW`` hold weights:
+    narrower strips waste less arithmetic, but give smaller products, each less efficient
+    (measured at 1 BLAS thread: B = 8 beats B = 24 by a quarter, B = 4 is slower again).
+    """
+    return max(d for d in range(1, min(w_out, 2 * kw) + 1) if w_out % d == 0)
+
+
+def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarray:
+    """The row strips of ``xp: (N, C, Hp, Wp)``, one per row: ``(N*H_out*n_B, KH*C*Wb)``,
+
+    ``rows[(n, i, jb), (m, c, x)] = xp[n, c, i*stride + m, jb*B*stride + x]``, ``x < Wb =
+    (B - 1)*stride + KW``, ``B = strip_width(W_out, KW)``, ``n_B = W_out // B``: one copy
+    of a strided view.  ``out``: a C-contiguous array of that shape to write into."""
+    n_batch, c_in, hp, wp = xp.shape
+    h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+    b = strip_width(w_out, kw)
+    wb = (b - 1) * stride + kw
+    s_n, s_c, s_h, s_w = xp.strides
+    shape = (n_batch, h_out, w_out // b, kh, c_in, wb)
+    view = as_strided(xp, shape, (s_n, stride * s_h, b * stride * s_w, s_h, s_c, s_w))
+    rows = np.empty(shape) if out is None else out.reshape(shape)  # a view of out, no copy
+    rows[...] = view  # the one copy
+    return rows.reshape(n_batch * h_out * (w_out // b), kh * c_in * wb)
+
+
+def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tuple, stride: int):
+    """The forward pass ``out[n, f] = b[f] + sum_c xp[n, c] ⋆ w[f, c]`` from the row strips
+    of :func:`stack_rows`: ``rows @ T``, ``T[(m, c, x), (f, jj)] = w[f, c, m, x - jj*stride]``
+    (the :func:`row_bands` of B columns, stacked over the kernel rows), then each strip's
+    ``(F, B)`` outputs put in place.  ``(N, F, H_out, W_out)``.
+    Reference: ``reference.conv2d_forward_loops``."""
+    f_out, c_in, kh, kw = w.shape
+    h_out, w_out = out_size
+    b_cols = strip_width(w_out, kw)
+    wb = (b_cols - 1) * stride + kw
+    bands = row_bands(w, b_cols, wb, stride)  # (KH, F*B, C*Wb)
+    out_rows = rows @ bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
+    n_batch = rows.shape[0] // (h_out * (w_out // b_cols))
+    # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), bias added
+    out = np.empty((n_batch, f_out, h_out, w_out))
+    np.add(out_rows.reshape(n_batch, h_out, -1, f_out, b_cols).transpose(0, 3, 1, 2, 4),
+           b[:, None, None, None], out=out.reshape(n_batch, f_out, h_out, -1, b_cols))  # fmt: skip
+    return out
+
+
+def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, stride: int):
+    """The weight gradient ``dw[f, c] = sum_n xp[n, c] ⋆ dout[n, f]`` from the row strips of
+    :func:`stack_rows`: ``M = rows.T @ d``, ``d[(n, i, jb), (f, jj)] = dout[n, f, i, jb*B +
+    jj]``, sums over every strip what tap ``(m, c, x)`` met output ``(f, jj)``; the tap
+    ``(m, k)`` of filter ``f`` met it where ``x = jj*stride + k``, so
+    ``dw[f, c, m, k] = sum_jj M[(m, c, jj*stride + k), (f, jj)]``, a sum along a diagonal.
+    ``(F, C, KH, KW)``.  Reference: ``dw`` of ``reference.conv2d_backward_loops``."""
+    n_batch, f_out, h_out, w_out = dout.shape
+    kh, kw = kernel_size
+    b_cols = strip_width(w_out, kw)
+    wb = (b_cols - 1) * stride + kw
+    c_in = rows.shape[1] // (kh * wb)
+    # (N, F, H_out, n_B, B) -> (N, H_out, n_B, F, B): dout in the strips' row order, one copy
+    d = dout.reshape(n_batch, f_out, h_out, -1, b_cols).transpose(0, 2, 3, 1, 4)
+    met = rows.T @ d.reshape(-1, f_out * b_cols)  # (KH*C*Wb, F*B)
+    s_m, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
+    # diagonal[f, c, m, k, jj] = M[(m, c, jj*stride + k), (f, jj)], a view
+    diagonal = as_strided(met, (f_out, c_in, kh, kw, b_cols),
+                          (s_f, s_c, s_m, s_x, stride * s_x + s_j))  # fmt: skip
+    return diagonal.sum(axis=-1)
