@@ -22,6 +22,11 @@
     document.querySelectorAll("details > summary[aria-label]").forEach(function (s) {
       if (s.textContent.trim()) s.removeAttribute("aria-label");
     });
+    // Font Awesome draws the theme's icons as <svg role="img">, decoration beside their
+    // control's own name; one drawn without its aria-hidden would be an image with no name.
+    document.querySelectorAll("svg.svg-inline--fa:not([aria-hidden])").forEach(function (i) {
+      i.setAttribute("aria-hidden", "true");
+    });
     // A widget slider's handle (role="slider") is named by the slider's own label.
     document.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (s) {
       var label = s.querySelector(".widget-label");
