@@ -161,7 +161,9 @@ def defined_symbols(term: str) -> list[str]:
         lhs = re.sub(r"[_^]\{[^{}]*\}|[_^]\S", "", lhs)
         found += [f"hat {c}" for c in re.findall(r"\\hat\s*\{?([A-Za-z])", lhs)]
         lhs = re.sub(r"\\hat\s*\{?[A-Za-z]\}?", "", lhs)
-        found += re.findall(r"\\(ell|[a-z]*(?:xi|eta|delta|sigma|alpha|mu|tau))\b", lhs)
+        found += re.findall(
+            r"\\(ell|Delta|[a-z]*(?:xi|eta|delta|sigma|alpha|mu|tau|phi|psi|kappa))\b", lhs
+        )
         lhs = re.sub(r"\\[A-Za-z]+", "", lhs)
         found += re.findall(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])", lhs)
     return found
@@ -412,4 +414,81 @@ def test_notation_defines_the_third_pass_letters():
     md, _ = text_of("book/00_introduction")
     symbols = {s for e in notation_entries(md) for s in defined_symbols(e)}
     assert {"u", "w", "h", "D", "M", "L", "i", "j"} <= symbols, symbols
-    assert not {"A", "B"} & symbols, symbols
+    # A is the activation batch (fourth pass), never an operand; B means nothing
+    assert "B" not in symbols, symbols
+
+
+# The fourth pass (issue 23, item 6): f is a filter's index (f over F, as c over C and n
+# over N), so a generic function is psi (u = psi(x); phi is a layer's activation
+# function) and a central difference is written on the cost, J(w + h); c is a channel's
+# index, so chapter 2's curvature is kappa and chapter 7's power rule is shown for a
+# number. Every letter the book uses in formulas has its entry: A and Delta (batches of
+# a and delta), sigma, phi, e, S, alpha, kappa, mu and v, c and f.
+RETIRED_FOURTH_PASS = {
+    "f as a function": re.compile(
+        r"\bu\s*=\s*f\(|\bf\(x\s*[+-]\s*h\)|Jacobian`? of \$f\$|values of \$f\$|function \$f\$"
+    ),
+    "c as a curvature or a constant": re.compile(
+        r"\\frac\{c\}|curvature \$?c\b|\\alpha c\b|2/c\b|a \*\* c\b|constant \$c\$"
+    ),
+}
+
+
+def retired_fourth_pass(text: str) -> list[str]:
+    return [
+        f"{why}: {m.group(0)!r}"
+        for why, rx in RETIRED_FOURTH_PASS.items()
+        for m in rx.finditer(text)
+    ]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_fourth_pass_letters_are_not_used(page):
+    md, code = text_of(page)
+    printed = ""
+    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        printed = "\n".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    found = retired_fourth_pass(md + "\n" + "\n".join(code) + "\n" + printed)
+    assert not found, f"{page}: {found}"
+
+
+def test_graders_and_docstrings_use_the_fourth_pass_letters():
+    """No grader text or docstring writes u = f(x); autodiff.power(a, c) keeps its
+    argument's name (an API name, like max_backward(a, b, dout)), so only f is checked."""
+    for path in library_sources():
+        found = [hit for hit in retired_fourth_pass(path.read_text()) if "function" in hit]
+        assert not found, f"{path.name}: {found}"
+
+
+def test_fourth_pass_check_can_fail():
+    old = (
+        "Let $u = f(x)$ take, the {term}`Jacobian` of $f$, given the Jacobian of some "
+        "u = f(x), $\\bigl(f(x + h) - f(x - h)\\bigr) / 2h$, the two values of $f$, "
+        "function $f$ of an array, $J^* + \\frac{c}{2}(w - w^*)^2$ with curvature $c$, "
+        "$(1 - \\alpha c)$, $0 < \\alpha < 2/c$, curvature c = 0.073, "
+        "| `a ** c` (constant $c$) |"
+    )
+    kinds = {hit.split(":")[0] for hit in retired_fourth_pass(old)}
+    assert kinds == set(RETIRED_FOURTH_PASS), kinds
+    assert len(retired_fourth_pass(old)) >= 12, retired_fourth_pass(old)
+    new = (
+        "Let $u = \\psi(x)$ take, the {term}`Jacobian` of $\\psi$, u = psi(x), "
+        "$\\bigl(J(w + h) - J(w - h)\\bigr) / 2h$, $\\frac{\\kappa}{2}$, curvature $\\kappa$, "
+        "$(1 - \\alpha \\kappa)$, curvature kappa = 0.073, | `a ** 2` | $2\\,G \\odot a$, "
+        "$b_f$, filter $f$, $\\sum_c X_{nc}$, numerical_gradient(f, p), f(*inputs), f()"
+    )
+    assert not retired_fourth_pass(new), retired_fourth_pass(new)
+
+
+def test_notation_defines_the_fourth_pass_letters():
+    md, _ = text_of("book/00_introduction")
+    entries = notation_entries(md)
+    symbols = {s for e in entries for s in defined_symbols(e)}
+    wanted = {"A", "Delta", "sigma", "varphi", "e", "S", "alpha", "kappa", "mu", "v", "c", "f"}
+    assert wanted <= symbols, wanted - symbols
+    # a generic function is psi, named in u's entry, and f is defined once, as an index
+    assert any(e.startswith("$u = \\psi(x)$") for e in entries), entries
+    assert [e for e in entries if "f" in defined_symbols(e)] == ["$c$, $f$"]
