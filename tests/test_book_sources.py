@@ -492,3 +492,64 @@ def test_notation_defines_the_fourth_pass_letters():
     # a generic function is psi, named in u's entry, and f is defined once, as an index
     assert any(e.startswith("$u = \\psi(x)$") for e in entries), entries
     assert [e for e in entries if "f" in defined_symbols(e)] == ["$c$, $f$"]
+
+
+# The fourth pass, item 3: a is an activation and b a bias, so the math never makes them
+# any two operands. The patterns of chapter 2b take an operation's two inputs x and x'
+# (x is an input; the prime a second one, as n' a second example); chapter 7's table,
+# its exercises and the cheat sheet write the engine's operations and their VJPs in code,
+# with the functions' own argument names (a, b, g), and the relative error names its two
+# gradients.
+OPERANDS = re.compile(
+    r"u\s*=\s*a\s*(?:\+|\\odot|\\,)\s*b\b|\\max\(a,\s*b\)|G\s*\\odot\s*[ab]\b|G\\,b\^\\top"
+    r"|a\^\\top\s*G|\\lVert a - b|\(a, b\) =|\bd[ab]\s*=\s*G|\\odot e\^a|G / a\b"
+)
+CODE_OPERANDS = re.compile(r"\bdA = G\b|\bdB = A")
+
+
+def math_of(markdown: str) -> str:
+    return "\n".join(
+        a or b for a, b in re.findall(r"\$\$(.+?)\$\$|\$([^$\n]+)\$", markdown, re.DOTALL)
+    )
+
+
+def operand_uses(markdown: str, code: str = "") -> list[str]:
+    found = [m.group(0) for m in OPERANDS.finditer(math_of(markdown))]
+    return found + [m.group(0) for m in CODE_OPERANDS.finditer(code)]
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p not in QUOTES_THE_SOURCE])
+def test_a_and_b_are_not_any_two_operands(page):
+    md, code = text_of(page)
+    found = operand_uses(source_boxes_removed(md), "\n".join(code))
+    assert not found, f"{page}: {found}"
+
+
+def test_docstrings_write_no_two_operands_as_capitals():
+    for path in library_sources():
+        found = operand_uses("", path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_operand_check_can_fail():
+    old = (
+        "$u = a + b$, $u = a \\odot b$: $a$ receives $G \\odot b$, $u = \\max(a, b)$, "
+        "$u = a\\,b$, $G\\,b^\\top$ and $a^\\top G$, $G \\odot e^a$; $G / a$, "
+        "$da = G \\odot b$, $db = a^\\top G$, "
+        "$$\\operatorname{rel\\_error}(a, b) = \\frac{\\lVert a - b \\rVert}{1}$$"
+    )
+    assert len(operand_uses(old, "def matmul(a, b):  # chapter 4: dA = G B^T, dB = A^T G")) >= 13
+    new = (
+        "$u = x + x'$, $u = x \\odot x'$: $x$ receives $G \\odot x'$, `u = a * b`, "
+        "`G @ b.T` and `a.T @ G`, `da = G * b`, $a = \\sigma(Wx + b)$, $z = Wa + b$, "
+        "$dW = \\delta a^\\top$, $dz = da \\odot a(1 - a)$, `rel_error(a, b)`, "
+        "$\\lVert \\text{backward} - \\text{central} \\rVert$"
+    )
+    assert not operand_uses(new, "def matmul(a, b):  # chapter 4: G @ b.T for a"), operand_uses(new)
+
+
+def test_notation_defines_a_second_input():
+    """x' has its meaning in x's entry (an input; x' a second one)."""
+    md, _ = text_of("book/00_introduction")
+    x_entry = md.split("$x = a^{(0)}$\n: ", 1)[1].split("\n\n", 1)[0]
+    assert "$x'$ its second input" in x_entry, x_entry
