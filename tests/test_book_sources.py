@@ -431,6 +431,8 @@ RETIRED_FOURTH_PASS = {
     "c as a curvature or a constant": re.compile(
         r"\\frac\{c\}|curvature \$?c\b|\\alpha c\b|2/c\b|a \*\* c\b|constant \$c\$"
     ),
+    # g is a parameter's gradient at a step; what a layer receives is G
+    "g as an upstream gradient": re.compile(r"\bg\^\\top|upstream \$g\$"),
 }
 
 
@@ -469,16 +471,18 @@ def test_fourth_pass_check_can_fail():
         "u = f(x), $\\bigl(f(x + h) - f(x - h)\\bigr) / 2h$, the two values of $f$, "
         "function $f$ of an array, $J^* + \\frac{c}{2}(w - w^*)^2$ with curvature $c$, "
         "$(1 - \\alpha c)$, $0 < \\alpha < 2/c$, curvature c = 0.073, "
-        "| `a ** c` (constant $c$) |"
+        "| `a ** c` (constant $c$) |, $g^\\top = \\partial J / \\partial a^{(L)}$, "
+        "the upstream $g$"
     )
     kinds = {hit.split(":")[0] for hit in retired_fourth_pass(old)}
     assert kinds == set(RETIRED_FOURTH_PASS), kinds
-    assert len(retired_fourth_pass(old)) >= 12, retired_fourth_pass(old)
+    assert len(retired_fourth_pass(old)) >= 14, retired_fourth_pass(old)
     new = (
         "Let $u = \\psi(x)$ take, the {term}`Jacobian` of $\\psi$, u = psi(x), "
         "$\\bigl(J(w + h) - J(w - h)\\bigr) / 2h$, $\\frac{\\kappa}{2}$, curvature $\\kappa$, "
         "$(1 - \\alpha \\kappa)$, curvature kappa = 0.073, | `a ** 2` | $2\\,G \\odot a$, "
-        "$b_f$, filter $f$, $\\sum_c X_{nc}$, numerical_gradient(f, p), f(*inputs), f()"
+        "$b_f$, filter $f$, $\\sum_c X_{nc}$, numerical_gradient(f, p), f(*inputs), f(), "
+        "$G = \\partial J / \\partial a^{(L)}$, $g_\\tau$, the upstream `g`"
     )
     assert not retired_fourth_pass(new), retired_fourth_pass(new)
 
