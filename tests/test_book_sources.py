@@ -161,7 +161,9 @@ def defined_symbols(term: str) -> list[str]:
         lhs = re.sub(r"[_^]\{[^{}]*\}|[_^]\S", "", lhs)
         found += [f"hat {c}" for c in re.findall(r"\\hat\s*\{?([A-Za-z])", lhs)]
         lhs = re.sub(r"\\hat\s*\{?[A-Za-z]\}?", "", lhs)
-        found += re.findall(r"\\(ell|[a-z]*(?:xi|eta|delta|sigma|alpha|mu|tau))\b", lhs)
+        found += re.findall(
+            r"\\(ell|Delta|[a-z]*(?:xi|eta|delta|sigma|alpha|mu|tau|phi|psi|kappa))\b", lhs
+        )
         lhs = re.sub(r"\\[A-Za-z]+", "", lhs)
         found += re.findall(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])", lhs)
     return found
@@ -412,4 +414,146 @@ def test_notation_defines_the_third_pass_letters():
     md, _ = text_of("book/00_introduction")
     symbols = {s for e in notation_entries(md) for s in defined_symbols(e)}
     assert {"u", "w", "h", "D", "M", "L", "i", "j"} <= symbols, symbols
-    assert not {"A", "B"} & symbols, symbols
+    # A is the activation batch (fourth pass), never an operand; B means nothing
+    assert "B" not in symbols, symbols
+
+
+# The fourth pass (issue 23, item 6): f is a filter's index (f over F, as c over C and n
+# over N), so a generic function is psi (u = psi(x); phi is a layer's activation
+# function) and a central difference is written on the cost, J(w + h); c is a channel's
+# index, so chapter 2's curvature is kappa and chapter 7's power rule is shown for a
+# number. Every letter the book uses in formulas has its entry: A and Delta (batches of
+# a and delta), sigma, phi, e, S, alpha, kappa, mu and v, c and f.
+RETIRED_FOURTH_PASS = {
+    "f as a function": re.compile(
+        r"\bu\s*=\s*f\(|\bf\(x\s*[+-]\s*h\)|Jacobian`? of \$f\$|values of \$f\$|function \$f\$"
+    ),
+    "c as a curvature or a constant": re.compile(
+        r"\\frac\{c\}|curvature \$?c\b|\\alpha c\b|2/c\b|a \*\* c\b|constant \$c\$"
+    ),
+    # g is a parameter's gradient at a step; what a layer receives is G
+    "g as an upstream gradient": re.compile(r"\bg\^\\top|upstream \$g\$"),
+}
+
+
+def retired_fourth_pass(text: str) -> list[str]:
+    return [
+        f"{why}: {m.group(0)!r}"
+        for why, rx in RETIRED_FOURTH_PASS.items()
+        for m in rx.finditer(text)
+    ]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_fourth_pass_letters_are_not_used(page):
+    md, code = text_of(page)
+    printed = ""
+    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        printed = "\n".join(
+            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        )
+    found = retired_fourth_pass(md + "\n" + "\n".join(code) + "\n" + printed)
+    assert not found, f"{page}: {found}"
+
+
+def test_graders_and_docstrings_use_the_fourth_pass_letters():
+    """No grader text or docstring writes u = f(x); autodiff.power(a, c) keeps its
+    argument's name (an API name, like max_backward(a, b, dout)), so only f is checked."""
+    for path in library_sources():
+        found = [hit for hit in retired_fourth_pass(path.read_text()) if "function" in hit]
+        assert not found, f"{path.name}: {found}"
+
+
+def test_fourth_pass_check_can_fail():
+    old = (
+        "Let $u = f(x)$ take, the {term}`Jacobian` of $f$, given the Jacobian of some "
+        "u = f(x), $\\bigl(f(x + h) - f(x - h)\\bigr) / 2h$, the two values of $f$, "
+        "function $f$ of an array, $J^* + \\frac{c}{2}(w - w^*)^2$ with curvature $c$, "
+        "$(1 - \\alpha c)$, $0 < \\alpha < 2/c$, curvature c = 0.073, "
+        "| `a ** c` (constant $c$) |, $g^\\top = \\partial J / \\partial a^{(L)}$, "
+        "the upstream $g$"
+    )
+    kinds = {hit.split(":")[0] for hit in retired_fourth_pass(old)}
+    assert kinds == set(RETIRED_FOURTH_PASS), kinds
+    assert len(retired_fourth_pass(old)) >= 14, retired_fourth_pass(old)
+    new = (
+        "Let $u = \\psi(x)$ take, the {term}`Jacobian` of $\\psi$, u = psi(x), "
+        "$\\bigl(J(w + h) - J(w - h)\\bigr) / 2h$, $\\frac{\\kappa}{2}$, curvature $\\kappa$, "
+        "$(1 - \\alpha \\kappa)$, curvature kappa = 0.073, | `a ** 2` | $2\\,G \\odot a$, "
+        "$b_f$, filter $f$, $\\sum_c X_{nc}$, numerical_gradient(f, p), f(*inputs), f(), "
+        "$G = \\partial J / \\partial a^{(L)}$, $g_\\tau$, the upstream `g`"
+    )
+    assert not retired_fourth_pass(new), retired_fourth_pass(new)
+
+
+def test_notation_defines_the_fourth_pass_letters():
+    md, _ = text_of("book/00_introduction")
+    entries = notation_entries(md)
+    symbols = {s for e in entries for s in defined_symbols(e)}
+    wanted = {"A", "Delta", "sigma", "varphi", "e", "S", "alpha", "kappa", "mu", "v", "c", "f"}
+    assert wanted <= symbols, wanted - symbols
+    # a generic function is psi, named in u's entry, and f is defined once, as an index
+    assert any(e.startswith("$u = \\psi(x)$") for e in entries), entries
+    assert [e for e in entries if "f" in defined_symbols(e)] == ["$c$, $f$"]
+
+
+# The fourth pass, item 3: a is an activation and b a bias, so the math never makes them
+# any two operands. The patterns of chapter 2b take an operation's two inputs x and x'
+# (x is an input; the prime a second one, as n' a second example); chapter 7's table,
+# its exercises and the cheat sheet write the engine's operations and their VJPs in code,
+# with the functions' own argument names (a, b, g), and the relative error names its two
+# gradients.
+OPERANDS = re.compile(
+    r"u\s*=\s*a\s*(?:\+|\\odot|\\,)\s*b\b|\\max\(a,\s*b\)|G\s*\\odot\s*[ab]\b|G\\,b\^\\top"
+    r"|a\^\\top\s*G|\\lVert a - b|\(a, b\) =|\bd[ab]\s*=\s*G|\\odot e\^a|G / a\b"
+)
+CODE_OPERANDS = re.compile(r"\bdA = G\b|\bdB = A")
+
+
+def math_of(markdown: str) -> str:
+    return "\n".join(
+        a or b for a, b in re.findall(r"\$\$(.+?)\$\$|\$([^$\n]+)\$", markdown, re.DOTALL)
+    )
+
+
+def operand_uses(markdown: str, code: str = "") -> list[str]:
+    found = [m.group(0) for m in OPERANDS.finditer(math_of(markdown))]
+    return found + [m.group(0) for m in CODE_OPERANDS.finditer(code)]
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p not in QUOTES_THE_SOURCE])
+def test_a_and_b_are_not_any_two_operands(page):
+    md, code = text_of(page)
+    found = operand_uses(source_boxes_removed(md), "\n".join(code))
+    assert not found, f"{page}: {found}"
+
+
+def test_docstrings_write_no_two_operands_as_capitals():
+    for path in library_sources():
+        found = operand_uses("", path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_operand_check_can_fail():
+    old = (
+        "$u = a + b$, $u = a \\odot b$: $a$ receives $G \\odot b$, $u = \\max(a, b)$, "
+        "$u = a\\,b$, $G\\,b^\\top$ and $a^\\top G$, $G \\odot e^a$; $G / a$, "
+        "$da = G \\odot b$, $db = a^\\top G$, "
+        "$$\\operatorname{rel\\_error}(a, b) = \\frac{\\lVert a - b \\rVert}{1}$$"
+    )
+    assert len(operand_uses(old, "def matmul(a, b):  # chapter 4: dA = G B^T, dB = A^T G")) >= 13
+    new = (
+        "$u = x + x'$, $u = x \\odot x'$: $x$ receives $G \\odot x'$, `u = a * b`, "
+        "`G @ b.T` and `a.T @ G`, `da = G * b`, $a = \\sigma(Wx + b)$, $z = Wa + b$, "
+        "$dW = \\delta a^\\top$, $dz = da \\odot a(1 - a)$, `rel_error(a, b)`, "
+        "$\\lVert \\text{backward} - \\text{central} \\rVert$"
+    )
+    assert not operand_uses(new, "def matmul(a, b):  # chapter 4: G @ b.T for a"), operand_uses(new)
+
+
+def test_notation_defines_a_second_input():
+    """x' has its meaning in x's entry (an input; x' a second one)."""
+    md, _ = text_of("book/00_introduction")
+    x_entry = md.split("$x = a^{(0)}$\n: ", 1)[1].split("\n\n", 1)[0]
+    assert "$x'$ its second input" in x_entry, x_entry

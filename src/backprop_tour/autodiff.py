@@ -255,7 +255,7 @@ def power(a, c) -> Tensor:
 
 
 def matmul(a, b) -> Tensor:
-    """``(N, D) @ (D, M) -> (N, M)``; VJP ``dA = G @ B.T``, ``dB = A.T @ G`` (chapter 4)."""
+    """``(N, D) @ (D, M) -> (N, M)``; VJP ``G @ b.T`` and ``a.T @ G`` (chapter 4)."""
     a, b = _lift(a), _lift(b)
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(

@@ -96,7 +96,7 @@ register(
         "jacobian_vjp",
         "2b",
         "jacobian_vjp(jacobian, upstream) -> downstream",
-        "Given the Jacobian of some u = f(x), shape (M, D) (row k: how u_k responds to each "
+        "Given the Jacobian of some u = psi(x), shape (M, D) (row k: how u_k responds to each "
         "input), and the upstream gradient dJ/du, shape (M,), return the downstream gradient "
         "dJ/dx, shape (D,): for each input, the sum over the outputs of upstream times the "
         "Jacobian's entry.",
