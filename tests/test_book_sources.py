@@ -230,19 +230,30 @@ OWN_MEANING = {
 }
 
 
+def hits(patterns: dict, text: str) -> list[str]:
+    """Every match in ``text`` of each named pattern, as "name: 'match'"."""
+    return [f"{why}: {m.group(0)!r}" for why, rx in patterns.items() for m in rx.finditer(text)]
+
+
+def printed_of(page: str) -> str:
+    """What a chapter's code cells print (its stored outputs); "" for a Markdown page."""
+    nb_path = (ROOT / page).with_suffix(".ipynb")
+    if not nb_path.exists():
+        return ""
+    nb = nbformat.read(nb_path, as_version=4)
+    return "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+
+
 def retired_uses(text: str) -> list[str]:
-    return [f"{why}: {m.group(0)!r}" for why, rx in RETIRED.items() for m in rx.finditer(text)]
+    return hits(RETIRED, text)
 
 
 @pytest.mark.parametrize("page", [p for p in toc_pages() if p not in OWN_MEANING])
 def test_retired_letters_are_not_used(page):
     md, _ = text_of(page)
-    printed = ""
-    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
-        nb = nbformat.read(nb_path, as_version=4)
-        printed = "\n".join(
-            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-        )
+    printed = printed_of(page)
     assert not retired_uses(md + "\n" + printed), retired_uses(md + "\n" + printed)
 
 
@@ -275,22 +286,13 @@ RETIRED_EVERYWHERE = {
 
 
 def retired_everywhere(text: str) -> list[str]:
-    return [
-        f"{why}: {m.group(0)!r}"
-        for why, rx in RETIRED_EVERYWHERE.items()
-        for m in rx.finditer(text)
-    ]
+    return hits(RETIRED_EVERYWHERE, text)
 
 
 @pytest.mark.parametrize("page", toc_pages())
 def test_letters_retired_everywhere_are_not_used(page):
     md, _ = text_of(page)
-    printed = ""
-    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
-        nb = nbformat.read(nb_path, as_version=4)
-        printed = "\n".join(
-            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-        )
+    printed = printed_of(page)
     found = retired_everywhere(md + "\n" + printed)
     assert not found, f"{page}: {found}"
 
@@ -346,11 +348,7 @@ QUOTES_THE_SOURCE = {"book/sources_and_errata"}
 
 
 def retired_third_pass(text: str) -> list[str]:
-    return [
-        f"{why}: {m.group(0)!r}"
-        for why, rx in RETIRED_THIRD_PASS.items()
-        for m in rx.finditer(text)
-    ]
+    return hits(RETIRED_THIRD_PASS, text)
 
 
 def source_boxes_removed(markdown: str) -> str:
@@ -360,12 +358,7 @@ def source_boxes_removed(markdown: str) -> str:
 @pytest.mark.parametrize("page", [p for p in toc_pages() if p not in QUOTES_THE_SOURCE])
 def test_third_pass_letters_are_not_used(page):
     md, code = text_of(page)
-    printed = ""
-    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
-        nb = nbformat.read(nb_path, as_version=4)
-        printed = "\n".join(
-            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-        )
+    printed = printed_of(page)
     found = retired_third_pass(source_boxes_removed(md) + "\n" + "\n".join(code) + "\n" + printed)
     assert not found, f"{page}: {found}"
 
@@ -437,22 +430,13 @@ RETIRED_FOURTH_PASS = {
 
 
 def retired_fourth_pass(text: str) -> list[str]:
-    return [
-        f"{why}: {m.group(0)!r}"
-        for why, rx in RETIRED_FOURTH_PASS.items()
-        for m in rx.finditer(text)
-    ]
+    return hits(RETIRED_FOURTH_PASS, text)
 
 
 @pytest.mark.parametrize("page", toc_pages())
 def test_fourth_pass_letters_are_not_used(page):
     md, code = text_of(page)
-    printed = ""
-    if (nb_path := (ROOT / page).with_suffix(".ipynb")).exists():
-        nb = nbformat.read(nb_path, as_version=4)
-        printed = "\n".join(
-            o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-        )
+    printed = printed_of(page)
     found = retired_fourth_pass(md + "\n" + "\n".join(code) + "\n" + printed)
     assert not found, f"{page}: {found}"
 
