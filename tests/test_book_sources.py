@@ -541,3 +541,81 @@ def test_notation_defines_a_second_input():
     md, _ = text_of("book/00_introduction")
     x_entry = md.split("$x = a^{(0)}$\n: ", 1)[1].split("\n\n", 1)[0]
     assert "$x'$ its second input" in x_entry, x_entry
+
+
+# The fifth pass (issue 23, item 6): k numbers the classes, so a second class is k' (as n'
+# is a second example), never j, which numbers a layer's or an operation's inputs
+# (W_{kj}, du_k/dx_j); d is the differential, so chapter 7's input index is j (X_{n'j},
+# W_{jk}), not d; n numbers the examples of a batch of N, so chapter 2's mean is
+# (1/N) sum_n, not (1/n) sum_i, and a node's input in chapter 2 is j, like a layer's.
+RETIRED_FIFTH_PASS = {
+    "j as a class or an output": re.compile(
+        r"(?<![A-Za-z])d?[zpy]_\{?j\b|\bmax_j\b|\bsum_j\s*(?:e\b|e\^|exp)|\[j\s*=\s*[kt]\]"
+        r"|\$j = k\$|\bj\s*(?:\\neq|!=|==)\s*k\b|z\[n, j\]"
+    ),
+    "d as an index": re.compile(r"_\{[a-z']*d[a-z']*\}|\[n2?, d\]|W\[d, k\]|W\[k, d\]"),
+    "i as an example": re.compile(
+        r"\\frac\{1\}\{n\}|\\frac1n\b|\\sum_i\s*\\(?:ell|partial)|\\ell_i\b|\\hat y_i\b"
+        r"|the 1/n\b"
+    ),
+    "i as a node's input": re.compile(r"\\text\{input\}_i\b|downstream\$_i"),
+}
+
+
+def retired_fifth_pass(text: str) -> list[str]:
+    return hits(RETIRED_FIFTH_PASS, text)
+
+
+@pytest.mark.parametrize("page", [p for p in toc_pages() if p not in QUOTES_THE_SOURCE])
+def test_fifth_pass_letters_are_not_used(page):
+    """Book pages, their code and printed outputs; the quoted source keeps its own
+    symbols (chapter 2's box on its mean's 1/n, the errata's (1/n) sum_i L)."""
+    md, code = text_of(page)
+    printed = printed_of(page)
+    found = retired_fifth_pass(source_boxes_removed(md) + "\n" + "\n".join(code) + "\n" + printed)
+    assert not found, f"{page}: {found}"
+
+
+def test_graders_and_docstrings_use_the_fifth_pass_letters():
+    for path in library_sources():
+        found = retired_fifth_pass(path.read_text())
+        assert not found, f"{path.name}: {found}"
+
+
+def test_fifth_pass_check_can_fail():
+    old = (
+        "$S = \\sum_j e^{z_j}$, $m = \\max_j z_j$, $\\partial p_k / \\partial z_j = "
+        "p_k(\\mathbb{1}[j = k] - p_j)$, if $j = k$, $-\\mathbb{1}[j = t] = -y_j$, "
+        "sum_j exp(z[n, j]), # dp_k/dz_j, (1/2) sum_j (a_j - y_j)^2, for $j \\neq k$, "
+        "$\\partial Z_{nk} / \\partial X_{n'd} = [n = n']\\, W_{dk}$, $(G\\,W^\\top)_{n'd}$, "
+        "$X_{nd}$, dZ[n, k] / dX[n2, d] = [n == n2] * W[d, k], "
+        "$J = \\frac{1}{n}\\sum_i \\ell(\\hat y_i, y_i)$, $\\frac1n \\sum_i \\partial \\ell_i$, "
+        "dropping the 1/n, downstream$_i = \\sum_k$ upstream$_k$, "
+        "$\\partial\\,\\text{output}_k / \\partial\\,\\text{input}_i$"
+    )
+    kinds = {hit.split(":")[0] for hit in retired_fifth_pass(old)}
+    assert kinds == set(RETIRED_FIFTH_PASS), kinds
+    assert len(retired_fifth_pass(old)) >= 30, retired_fifth_pass(old)
+    new = (
+        "$S = \\sum_{k'} e^{z_{k'}}$, $m = \\max_{k'} z_{k'}$, $\\partial p_k / \\partial "
+        "z_{k'} = p_k(\\mathbb{1}[k = k'] - p_{k'})$, if $k' = k$, $-y_{k'} + p_{k'}$, "
+        "sum_k' exp(z[n, k']), (1/2) sum_k (a_k - y_k)^2, $(p_t - 1)\\,a_j$, $W_{kj}$, "
+        "$\\partial u_k / \\partial x_j$, $z^{(1)}_j = \\sum_i W^{(1)}_{ji}\\, a^{(0)}_i$, "
+        "$\\partial Z_{nk} / \\partial X_{n'j} = [n = n']\\, W_{jk}$, $(G\\,W^\\top)_{n'j}$, "
+        "dX[n2, j] = [n == n2] * W[j, k], $(N, D)$, $J = \\frac{1}{N}\\sum_n \\ell_n$, "
+        "$\\sum_{ij} G_{ij}$, $G^{\\text{dil}}_{i'j'}$, $X^{\\text{pad}}$, $dJ/dw$, "
+        "downstream$_j$, $\\partial\\,\\text{output}_k / \\partial\\,\\text{input}_j$"
+    )
+    assert not retired_fifth_pass(new), retired_fifth_pass(new)
+
+
+def test_notation_gives_k_prime_and_i_j_their_meanings():
+    """k' is defined with k; i and j in one entry that tells both of their uses."""
+    md, _ = text_of("book/00_introduction")
+    entries = notation_entries(md)
+    assert "$S = \\sum_{k'} e^{z_{k'}}$" in entries and "$m = \\max_{k'} z_{k'}$" in entries
+    assert [e for e in entries if "k" in defined_symbols(e)] == ["$k$, $k'$"], entries
+    assert [e for e in entries if "j" in defined_symbols(e)] == ["$i$, $j$"], entries
+    ij = md.split("$i$, $j$\n: ", 1)[1].split("\n\n", 1)[0]
+    for use in ("$W_{kj}$", "$\\partial u_k / \\partial x_j$", "W^{(1)}_{ji}", "$Z_{ij}$"):
+        assert use in ij, (use, ij)

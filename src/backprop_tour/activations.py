@@ -30,7 +30,7 @@ def relu(z: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log softmax(z)_k = z_k - max(z) - log sum_j exp(z_j - max(z)).
+    """log softmax(z)_k = z_k - max(z) - log sum_k' exp(z_k' - max(z)).
 
     Subtracting the max changes nothing mathematically but keeps exp from overflowing,
     and the log is never taken of a probability that rounded to 0.
@@ -40,7 +40,7 @@ def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """softmax(z)_k = exp(z_k) / sum_j exp(z_j), computed stably."""
+    """softmax(z)_k = exp(z_k) / sum_k' exp(z_k'), computed stably."""
     shifted = logits - np.max(logits, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=axis, keepdims=True)

@@ -46,7 +46,7 @@ register(
         "softmax(z) -> p",
         "Turn a batch of logits z, of shape (N, K) with one row per example and one column "
         "per class, into probabilities p of the same shape: p[n, k] = exp(z[n, k]) / "
-        "sum_j exp(z[n, j]), so that every row is positive and sums to 1. It must not "
+        "sum_k' exp(z[n, k']), so that every row is positive and sums to 1. It must not "
         "overflow for logits of +-1000: subtract each row's largest logit before exp.",
         _softmax,
         _softmax_cases,
