@@ -279,6 +279,7 @@ RETIRED_EVERYWHERE = {
     "m, n or k in a kernel": re.compile(
         r"W_\{[a-z]*(?:mn|mk|m'n'|dm)\}|\b[ij]\s*\+\s*[mnk]\b|\\sum_\{m,?\s*n\}|\\sum_\{mn\}"
         r"|\\sum_m\s*\\sum_k|\[m, n\]|sum_mn|\(m, n\)|G_\{n'?m\}"
+        r"|\b[ij]\s*\*?\s*(?:s|stride)\s*\+\s*[mnk]\b|\[f, c, m, k\]|sum_\{?c,?\s*m,?\s*k\}?"
     ),
     "t as a step": re.compile(r"g_\{?t(?![a-z])"),
     "q as a dummy": re.compile(r"q \\log q"),
@@ -302,6 +303,15 @@ def test_graders_use_the_books_letters():
     for path in sorted((ROOT / "src/backprop_tour/exercises").glob("*.py")):
         found = retired_everywhere(path.read_text())
         assert not found, f"{path.name}: {found}"
+
+
+def test_library_docstrings_write_a_kernel_entry_as_q_r():
+    """The layers', the teaching primitives' and the loop references' docstrings and
+    loops write a convolution in the book's letters: ``W[f, c, q, r] * xp[n, c, i*s + q,
+    j*s + r]``."""
+    kernel = {"kernel": RETIRED_EVERYWHERE["m, n or k in a kernel"]}
+    found = {p.name: hits(kernel, p.read_text()) for p in library_sources()}
+    assert not any(found.values()), {name: f for name, f in found.items() if f}
 
 
 def test_retired_everywhere_check_can_fail():

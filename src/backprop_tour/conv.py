@@ -3,7 +3,7 @@
 Vocabulary (as in every framework, and in the source documents):
 
 * **cross-correlation** slides the kernel over the input as it is:
-  ``out[i, j] = sum_{m, n} x[i + m, j + n] * k[m, n]``.  The forward pass of a
+  ``out[i, j] = sum_{q, r} x[i + q, j + r] * k[q, r]``.  The forward pass of a
   "convolution layer" is this operation.
 * **convolution** flips the kernel first:
   ``convolve2d(x, k) == correlate2d(x, rot180(k))``.
@@ -57,7 +57,7 @@ def _check_2d_pair(x, k, mode: str, who: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rot180(k: np.ndarray) -> np.ndarray:
-    """Rotate the last two axes by 180 degrees: ``rot180(k)[m, n] = k[KH-1-m, KW-1-n]``."""
+    """Rotate the last two axes by 180 degrees: ``rot180(k)[q, r] = k[KH-1-q, KW-1-r]``."""
     k = np.asarray(k)
     return k[..., ::-1, ::-1].copy()
 
@@ -85,7 +85,7 @@ def dilate(x: np.ndarray, stride: int) -> np.ndarray:
 
 
 def correlate2d_loops(x, k, mode: str = "valid") -> np.ndarray:
-    """Cross-correlation with explicit loops: ``out[i, j] = sum_{m,n} x[i+m, j+n] k[m, n]``."""
+    """Cross-correlation with explicit loops: ``out[i, j] = sum_{q,r} x[i+q, j+r] k[q, r]``."""
     x, k = _check_2d_pair(x, k, mode, "correlate2d_loops")
     kh, kw = k.shape
     if mode == "full":
@@ -95,9 +95,9 @@ def correlate2d_loops(x, k, mode: str = "valid") -> np.ndarray:
     for i in range(out_h):
         for j in range(out_w):
             total = 0.0
-            for m in range(kh):
-                for n in range(kw):
-                    total += x[i + m, j + n] * k[m, n]
+            for q in range(kh):
+                for r in range(kw):
+                    total += x[i + q, j + r] * k[q, r]
             out[i, j] = total
     return out
 
@@ -108,13 +108,13 @@ def correlate2d(x, k, mode: str = "valid") -> np.ndarray:
     if mode == "full":
         x = pad2d(x, (k.shape[0] - 1, k.shape[1] - 1))
     windows = sliding_window_view(x, k.shape)  # (H_out, W_out, KH, KW), a view: no copy
-    return np.einsum("ijmn,mn->ij", windows, k)
+    return np.einsum("ijqr,qr->ij", windows, k)
 
 
 def convolve2d_loops(x, k, mode: str = "valid") -> np.ndarray:
     """Convolution with explicit loops, the kernel index running backwards:
 
-    ``out[i, j] = sum_{m,n} xp[i + m, j + n] * k[KH-1-m, KW-1-n]``
+    ``out[i, j] = sum_{q,r} xp[i + q, j + r] * k[KH-1-q, KW-1-r]``
     (``xp`` is ``x`` zero-padded by ``KH-1, KW-1`` in full mode).
     """
     x, k = _check_2d_pair(x, k, mode, "convolve2d_loops")
@@ -126,9 +126,9 @@ def convolve2d_loops(x, k, mode: str = "valid") -> np.ndarray:
     for i in range(out_h):
         for j in range(out_w):
             total = 0.0
-            for m in range(kh):
-                for n in range(kw):
-                    total += x[i + m, j + n] * k[kh - 1 - m, kw - 1 - n]
+            for q in range(kh):
+                for r in range(kw):
+                    total += x[i + q, j + r] * k[kh - 1 - q, kw - 1 - r]
             out[i, j] = total
     return out
 

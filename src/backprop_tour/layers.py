@@ -154,7 +154,7 @@ class Dense(Layer):
 class Conv2D(Layer):
     """2-D convolution layer — strictly a **cross-correlation**, as in every framework:
 
-    ``out[n, f, i, j] = b[f] + sum_{c, m, k} W[f, c, m, k] * xp[n, c, i*s + m, j*s + k]``
+    ``out[n, f, i, j] = b[f] + sum_{c, q, r} W[f, c, q, r] * xp[n, c, i*s + q, j*s + r]``
 
     where ``xp`` is ``x`` zero-padded by ``padding`` and ``s`` is the stride.
 

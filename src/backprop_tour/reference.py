@@ -24,7 +24,7 @@ def _pad(x: np.ndarray, padding: int) -> np.ndarray:
 
 
 def conv2d_forward_loops(x, w, b, stride: int = 1, padding: int = 0) -> np.ndarray:
-    """``out[n, f, i, j] = b[f] + sum_{c, m, k} w[f, c, m, k] * xp[n, c, i*s + m, j*s + k]``
+    """``out[n, f, i, j] = b[f] + sum_{c, q, r} w[f, c, q, r] * xp[n, c, i*s + q, j*s + r]``
     (``xp``: ``x`` zero-padded; ``s``: the stride), one output pixel at a time."""
     n_batch = x.shape[0]
     f_out, _, kh, kw = w.shape

@@ -211,11 +211,11 @@ def _pool_variant(x, dout, size, stride, route="max", add=True):
                         dx[n, c, rows, cols] += g / size**2 if route == "mean" else g
                         continue
                     pick = np.argmax(window) if route == "max" else np.argmin(window)
-                    m, k = np.unravel_index(pick, window.shape)
+                    q, r = np.unravel_index(pick, window.shape)
                     if add:
-                        dx[n, c, i * stride + m, j * stride + k] += g
+                        dx[n, c, i * stride + q, j * stride + r] += g
                     else:
-                        dx[n, c, i * stride + m, j * stride + k] = g
+                        dx[n, c, i * stride + q, j * stride + r] = g
     return dx
 
 
@@ -311,8 +311,8 @@ register(
         "conv_backward(x, w, dout, stride, padding) -> (dx, dw, db)",
         "A convolution layer (a cross-correlation, like Conv2D) with F filters w of shape "
         "(F, C, KH, KW) read a batch x of shape (N, C, H, W), zero-padded by padding on every "
-        "side, with windows moved by stride: out[n, f, i, j] = b[f] + sum_cmk "
-        "w[f, c, m, k] xp[n, c, i stride + m, j stride + k], of shape (N, F, H_out, W_out). "
+        "side, with windows moved by stride: out[n, f, i, j] = b[f] + sum_cqr "
+        "w[f, c, q, r] xp[n, c, i stride + q, j stride + r], of shape (N, F, H_out, W_out). "
         "Given x, w, dout = dJ/d(out), stride and padding, return dx (N, C, H, W), "
         "dw (F, C, KH, KW) and db (F,), summed over the batch and over every output position.",
         conv2d_backward_loops,
