@@ -1,6 +1,6 @@
 // Accessibility fixes on top of the stock theme and the widget library (the book's own
-// code, loaded on every page; tests/browser/test_accessibility.py runs axe-core on every
-// page in both themes and fails on any serious or critical violation).
+// code, loaded on every page; the browser tests (tests/browser/reading.py) run axe-core on
+// every page in both themes and fail on any serious or critical violation).
 (function () {
   function fix() {
     // The search field's visible text ("Search Ctrl+K") is its name; the theme's
@@ -36,14 +36,12 @@
       }
     });
   }
-  var pending = false;
-  function soon() {  // widgets render after the page loads: fix again, at most every 200 ms
-    if (pending) return;
-    pending = true;
-    setTimeout(function () { pending = false; fix(); }, 200);
-  }
+  // Widgets, MathJax and Font Awesome add to the page after it loads: fix again at once,
+  // in the observer's callback, before the browser paints or any other script (axe-core,
+  // a screen reader's query) sees the page without the fixes.  Setting attributes is not
+  // a change of the child lists observed, so the fixes do not wake the observer again.
   document.addEventListener("DOMContentLoaded", function () {
     fix();
-    new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
+    new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
   });
 })();

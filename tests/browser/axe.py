@@ -3,7 +3,7 @@
 axe-core is pinned in tools/npm/package.json and installed by `npm ci` with the book's
 other assets (tools/fetch_assets.py), into _build/npm/; it is injected into the page after
 MathJax and the widgets have rendered and the page's late scripts have run.  The reading
-test (test_reading.py) runs it on every page in both themes and fails on any serious or
+test (reading.py, called by test_pages.py) runs it on every page in both themes and fails on any serious or
 critical violation, naming the rule, its help text and the first elements; the minor and
 moderate ones are returned for printing.
 """
