@@ -47,8 +47,15 @@ def pdf():
 
 
 @pytest.fixture(scope="module")
-def pages_text(pdf):
-    return [page.extract_text() for page in pdf.pages]
+def extracted(pdf):
+    """Each page read once (pypdf's text extraction is most of this module's time): its
+    text, and what page_items records on the way."""
+    return [page_items(page) for page in pdf.pages]
+
+
+@pytest.fixture(scope="module")
+def pages_text(extracted):
+    return [page["text"] for page in extracted]
 
 
 def test_every_chapter_is_in_the_pdf(pages_text):
@@ -94,12 +101,13 @@ def _box(points):
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def page_items(page):
-    """(texts, pictures, fills) drawn on one page: texts as (x, y, text) at their start
-    (each run of glyphs also as (x, y, ""));
-    pictures as boxes (x0, y0, x1, y1); fills as (box, rgb, rounded), rounded when the
-    shape has a curved corner."""
-    texts, pictures, fills = [], [], []
+def page_items(page) -> dict:
+    """One page read once: ``text``, pypdf's extracted text; ``layout``, the (texts,
+    pictures, fills) drawn on it: texts as (x, y, text) at their start (each run of glyphs
+    also as (x, y, "")), pictures as boxes (x0, y0, x1, y1), fills as (box, rgb, rounded),
+    rounded when the shape has a curved corner; ``drawn``, each XObject drawn, as (its
+    name, its box)."""
+    texts, pictures, fills, drawn = [], [], [], []
     path: list = []
     state = {"rgb": (0.0, 0.0, 0.0), "rounded": False}
 
@@ -130,19 +138,20 @@ def page_items(page):
             texts.append((*_apply(cm, tm[4], tm[5]), ""))
         elif op == b"Do":
             pictures.append(_box([_apply(cm, x, y) for x in (0, 1) for y in (0, 1)]))
+            drawn.append((args[0], pictures[-1]))
 
     def text(t, cm, tm, font, size):
         if t.strip():
             x, y = _apply(cm, tm[4], tm[5])
             texts.append((x, y, t))
 
-    page.extract_text(visitor_operand_before=operator, visitor_text=text)
-    return texts, pictures, fills
+    full = page.extract_text(visitor_operand_before=operator, visitor_text=text)
+    return {"text": full, "layout": (texts, pictures, fills), "drawn": drawn}
 
 
 @pytest.fixture(scope="module")
-def layout(pdf):
-    return [page_items(page) for page in pdf.pages]
+def layout(extracted):
+    return [page["layout"] for page in extracted]
 
 
 @pytest.fixture(scope="module")
@@ -377,21 +386,14 @@ def test_display_formulas_fit_the_column():
     assert not wide, f"{len(wide)} display formulas wider than the column: {wide}"
 
 
-def test_figures_print_at_200_ppi_or_more(pdf):
+def test_figures_print_at_200_ppi_or_more(pdf, extracted):
     """Figures go to paper as PNGs at PRINT_DPI (backprop_tour.viz.style): each picture
     drawn on a page has at least 200 of its pixels per inch of its printed width."""
     checked, low = 0, []
-    for number, page in enumerate(pdf.pages, start=1):
+    for number, (page, items) in enumerate(zip(pdf.pages, extracted, strict=True), start=1):
         resources = page.get("/Resources") or {}
         xobjects = resources.get("/XObject") or {}
-        found: list = []
-
-        def operator(op, args, cm, tm, found=found):
-            if op == b"Do":
-                found.append((args[0], _box([_apply(cm, x, y) for x in (0, 1) for y in (0, 1)])))
-
-        page.extract_text(visitor_operand_before=operator)
-        for name, (x0, _, x1, _) in found:
+        for name, (x0, _, x1, _) in items["drawn"]:
             image = xobjects[name].get_object() if name in xobjects else None
             if image is None or image.get("/Subtype") != "/Image" or x1 - x0 < 72:
                 continue  # forms and icons: only pictures at least an inch wide
