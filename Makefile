@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HTML   := _build/html
 
-.PHONY: help book pdf printed test lab restore live outputs bench bench-dx bench-engine bench-torch lint unit nbval built browser assets clean
+.PHONY: help book print-html pdf printed test lab restore live outputs bench bench-dx bench-engine bench-torch lint unit nbval built browser assets clean
 
 help:
 	@echo "make book     build the HTML book into $(HTML) (executes every chapter)"
@@ -58,13 +58,23 @@ PDF := _build/pdf/backprop-tour.pdf
 BROWSER := $(BIN)/python tools/chromium.py
 BROWSER_STAGES := browser printed live
 
-pdf: $(STAMP) assets
-	@$(BROWSER) pdf || exit $$(( $$? == 3 ? 0 : 1 )); \
-	echo "== the book as one PDF: $(PDF)"; \
-	rm -rf _build/print; \
+PRINT_HTML := _build/print/_build/singlehtml
+
+# The single page the PDF is printed from (make test builds it beside the HTML book).
+print-html: $(STAMP) assets
+	@echo "== building the book for print into $(PRINT_HTML) (every notebook executed afresh; log: _build/print.log)"
+	@rm -rf _build/print; mkdir -p _build; \
+	start=$$(date +%s); \
 	BACKPROP_TOUR_PRINT=1 $(JUPYTER_BOOK) --builder singlehtml --path-output _build/print \
 	  >_build/print.log 2>&1 || { tail -40 _build/print.log; exit 1; }; \
-	$(BIN)/python tools/print_pdf.py _build/print/_build/singlehtml $(PDF)
+	echo "== print page built in $$(( $$(date +%s) - start )) s"
+
+# PRINT_BUILT=1: print the page already built (make test builds it beside the book).
+pdf: $(STAMP) assets
+	@$(BROWSER) pdf || exit $$(( $$? == 3 ? 0 : 1 )); \
+	if [ -z "$(PRINT_BUILT)" ]; then $(MAKE) --no-print-directory print-html || exit 1; fi; \
+	$(BIN)/python tools/print_pdf.py $(PRINT_HTML) $(PDF) || exit 1; \
+	echo "== the book as one PDF: $(PDF)"
 
 # (Each recipe below that needs Chromium is one shell command, so that a skip ends it.)
 printed: $(STAMP)
@@ -119,18 +129,26 @@ browser: $(STAMP)
 
 live: $(STAMP)
 	@$(BROWSER) live || exit $$(( $$? == 3 ? 0 : 1 )); \
-	echo "== the chapters live in JupyterLab (Chromium): every cell runs, every slider redraws"; \
-	$(BIN)/python -m pytest tests/browser/test_live_lab.py -q -p no:cacheprovider
+	echo "== the chapters live in JupyterLab (Chromium, two servers side by side): every cell runs, every slider redraws"; \
+	$(BIN)/python -m pytest tests/browser/test_live_lab.py -q -p no:cacheprovider -n 2
 
 STAGES := lint unit nbval book built browser printed live
 
 # Decided once, before the first stage: in CI a missing browser fails at once, not after
 # the book is built; outside CI its stages are skipped and the last line names them.
+# The page the PDF is printed from is built beside the HTML book, one build on each core
+# (each is mostly one process: a kernel, then Sphinx); `printed` then only prints it.
 test: $(STAMP)
 	@skipped=""; $(BROWSER) $(BROWSER_STAGES) || { [ $$? = 3 ] || exit 1; skipped="$(BROWSER_STAGES)"; }; \
 	times=""; for stage in $(STAGES); do \
 	  case " $$skipped " in *" $$stage "*) continue;; esac; \
-	  start=$$(date +%s); $(MAKE) --no-print-directory $$stage || exit 1; \
+	  case "$$stage $$skipped" in \
+	    "book "*printed*) run="$(MAKE) --no-print-directory book";; \
+	    book*) run="$(MAKE) --no-print-directory -j2 --output-sync=target book print-html";; \
+	    printed*) run="$(MAKE) --no-print-directory printed PRINT_BUILT=1";; \
+	    *) run="$(MAKE) --no-print-directory $$stage";; \
+	  esac; \
+	  start=$$(date +%s); $$run || exit 1; \
 	  times="$$times $$stage $$(( $$(date +%s) - start )) s,"; \
 	done; \
 	if [ -n "$$skipped" ]; then \
