@@ -163,11 +163,18 @@ def test_benchmark_verdict_needs_both_readings_under_the_bar():
 
 def test_benchmark_epoch_line_prints_the_figures_its_verdict_judges():
     bench = load("compare_torch", "benchmarks")
-    at_bar = bench.epoch_line("fit", 1, [0.30, 0.30, 0.30], [0.40, 0.40, 0.40], "PyTorch's")
+    at_bar = bench.epoch_line("fit", 1, [0.30, 0.30, 0.30], [0.40, 0.40, 0.40], "PyTorch's", 0.75)
     assert "0.300 s = 0.750x PyTorch's (per round: 0.750x" in at_bar
     assert at_bar.endswith("meets 0.75x")
-    over = bench.epoch_line("fit", 2, [0.3016], [0.40], "PyTorch's")  # 0.754
+    over = bench.epoch_line("fit", 2, [0.3016], [0.40], "PyTorch's", 0.75)  # 0.754
     assert "= 0.754x" in over and over.endswith("misses 0.75x")
+    # the loop with the image gradient has its own bar, against PyTorch computing it too
+    assert bench.BAR_IMAGE_GRAD == 0.85
+    grad = bench.epoch_line("plain", 1, [0.33], [0.40], "that time", bench.BAR_IMAGE_GRAD)
+    assert grad.endswith("meets 0.85x")  # 0.825: over 0.75 but within its own bar
+    # against PyTorch's epoch without it, no bar at all: that comparison is not like for like
+    unlike = bench.epoch_line("plain", 1, [0.33], [0.40], "PyTorch's time", None)
+    assert unlike.endswith("(not like for like)") and "0.75x" not in unlike
 
 
 def test_benchmark_noise_line_says_when_one_run_cannot_settle_the_bar():
