@@ -82,11 +82,19 @@ def local_assets(root: Path) -> dict:
 
 def _theme_options(app, config) -> None:
     """``_config.yml`` turns the download and full-screen buttons off (``html:``), but
-    jupyter-book 1.x does not pass those two keys on to the theme; they are set here."""
+    jupyter-book 1.x does not pass those two keys on to the theme; they are set here.
+
+    ``navbar_persistent: []``: pydata-sphinx-theme (0.17) puts a search field in a header
+    bar of its own whenever this key is unset, and sphinx-book-theme 1.3 leaves it unset,
+    so every page showed two search fields (that bar's and the sidebar's) and a second,
+    hidden set of sidebar toggles.  With it empty the header bar is not rendered at all:
+    one search field, in the sidebar, and the article header's toggles are the theme's own.
+    """
     config.html_theme_options = {
         **config.html_theme_options,
         "use_download_button": False,
         "use_fullscreen_button": False,
+        "navbar_persistent": [],
     }
 
 

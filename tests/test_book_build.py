@@ -181,3 +181,19 @@ def test_no_download_or_fullscreen_button_and_figures_inline(name):
     for button in ("btn-download-source-button", "btn-download-pdf-button", "btn-fullscreen"):
         assert button not in page, f"{name}.html shows {button}"
     assert not re.search(r'<img\b[^>]*\.svg"', page), f"{name}.html shows an SVG as <img>"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_one_search_field_and_one_pair_of_sidebar_toggles(name):
+    """One search field (the sidebar's) and one button per drawer: the theme's own header
+    bar, which held a second search field and a second, hidden pair of toggles, is not
+    rendered (``navbar_persistent: []`` in _ext/bt_book.py)."""
+    page = (HTML / "book" / f"{name}.html").read_text(encoding="utf-8")
+    assert "bd-header__inner" not in page, f"{name}.html renders the theme's header bar"
+    fields = re.findall(r'<button[^>]*class="[^"]*search-button-field', page)
+    assert len(fields) == 1, f"{name}.html has {len(fields)} search fields"
+    primary = re.findall(r'<button[^>]*class="[^"]*\bprimary-toggle\b', page)
+    secondary = re.findall(r'<button[^>]*class="[^"]*\bsecondary-toggle\b', page)
+    assert len(primary) == 1, f"{name}.html has {len(primary)} chapter-list toggles"
+    # a page with no contents list (the glossary) has no secondary toggle
+    assert len(secondary) <= 1, f"{name}.html has {len(secondary)} contents toggles"
