@@ -629,3 +629,152 @@ def test_notation_gives_k_prime_and_i_j_their_meanings():
     ij = md.split("$i$, $j$\n: ", 1)[1].split("\n\n", 1)[0]
     for use in ("$W_{kj}$", "$\\partial u_k / \\partial x_j$", "W^{(1)}_{ji}", "$Z_{ij}$"):
         assert use in ij, (use, ij)
+
+
+# Inline fractions are slashed (issue 25): MathJax sets a stacked fraction inside a line of
+# text at about 10 px, so a formula in a sentence, a table or a box writes dJ/dw, (1/N) sum_n,
+# y/(1 - p); display math ($$ blocks, {math} directives) keeps its stacked fractions.
+STACKED = re.compile(r"\\[dt]?frac(?![A-Za-z])")
+FENCE = re.compile(r"\s*(`{3,}|~{3,}|:{3,})\s*(\{[\w-]+\}|[\w+-]*)(.*)")
+# fenced blocks whose lines are not prose: math, code, raw
+NOT_PROSE = {"{math}", "{code-cell}", "{code-block}", "{code}", "{eval-rst}", "{raw}"}
+DISPLAY_END = re.compile(r".*\$\$\s*(?:\([^)$]+\))?\s*$")  # $$, or $$ (label)
+BLANK_LINE = re.compile(r"\n\s*\n")
+CLOSING_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def prose_of(markdown: str) -> str:
+    """The markdown with its display math, code blocks and directive options blanked (one
+    line out per line in, so line numbers hold); a directive's title and body stay prose.
+    A $$ block opens only where a paragraph may end (MyST's rule: a $$ line straight after
+    a line of text is inline math, not display)."""
+    lines = markdown.splitlines()
+    out = list(lines)
+    boxes: list[str] = []  # the fences of the open directives (admonitions, glossary)
+    skip, paragraph, options = "", False, False
+    i = 0
+    while i < len(lines):
+        line, fence = lines[i], FENCE.fullmatch(lines[i])
+        bare = fence and not fence.group(2) and not fence.group(3).strip()
+        if skip:  # inside a code or {math} fence until its closing fence
+            if bare and fence.group(1)[0] == skip[0] and len(fence.group(1)) >= len(skip):
+                skip = ""
+            out[i] = ""
+        elif options and re.match(r":[\w-]+:", line):
+            out[i] = ""
+        elif fence:
+            chars = fence.group(1)
+            if bare and boxes and chars[0] == boxes[-1][0] and len(chars) >= len(boxes[-1]):
+                boxes.pop()
+                out[i] = ""
+            elif fence.group(2).startswith("{") and fence.group(2) not in NOT_PROSE:
+                boxes.append(chars)
+                out[i] = fence.group(3)  # the title
+                options = True
+            else:
+                skip, out[i] = chars, ""
+            paragraph = False
+            i += 1
+            continue
+        elif line.lstrip().startswith("$$") and not paragraph:
+            first = line.strip()
+            end = i if len(first) > 3 and DISPLAY_END.fullmatch(first[2:]) else None
+            j = i + 1
+            while end is None and j < len(lines) and lines[j].strip():
+                end = j if DISPLAY_END.fullmatch(lines[j]) else None
+                j += 1
+            if end is not None:
+                out[i : end + 1] = [""] * (end + 1 - i)
+                i, paragraph, options = end + 1, False, False
+                continue
+        options = False
+        paragraph = bool(line.strip()) and not re.match(r"\s*#{1,6}\s", line) and not skip
+        i += 1
+    return "\n".join(out)
+
+
+def inline_math(markdown: str) -> list[tuple[int, str]]:
+    """(line, formula) of every inline formula, $...$ or {math}`...`, outside code spans."""
+    text = prose_of(markdown)
+    found, i = [], 0
+    while i < len(text):
+        blank = BLANK_LINE.search(text, i)
+        paragraph_end = blank.start() if blank else len(text)
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == "`":
+            ticks = re.match(r"`+", text[i:]).group(0)
+            end = re.compile(rf"(?<!`){ticks}(?!`)").search(text, i + len(ticks), paragraph_end)
+            if end and text[:i].endswith("{math}"):
+                found.append((text.count("\n", 0, i) + 1, text[i + len(ticks) : end.start()]))
+            i = end.end() if end else i + len(ticks)
+        elif text[i] == "$":
+            end = CLOSING_DOLLAR.search(text, i + 1, paragraph_end)
+            if end and end.start() > i + 1:
+                found.append((text.count("\n", 0, i) + 1, text[i + 1 : end.start()]))
+                i = end.end()
+            else:
+                i += 1
+        else:
+            i += 1
+    return found
+
+
+def stacked_inline(markdown: str) -> list[tuple[int, str]]:
+    return [(line, formula) for line, formula in inline_math(markdown) if STACKED.search(formula)]
+
+
+def markdown_cells(page: str) -> list[tuple[str, str]]:
+    """(where, source) of each markdown cell of a page ("book/x.ipynb cell 3"); a MyST
+    markdown page is one cell ("book/x.md")."""
+    path = ROOT / page
+    if (nb_path := path.with_suffix(".ipynb")).exists():
+        nb = nbformat.read(nb_path, as_version=4)
+        cells = enumerate(nb.cells)
+        return [(f"{page}.ipynb cell {i}", c.source) for i, c in cells if c.cell_type == "markdown"]
+    return [(f"{page}.md", path.with_suffix(".md").read_text())]
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_inline_math_has_no_stacked_fractions(page):
+    spans = [(where, *span) for where, md in markdown_cells(page) for span in inline_math(md)]
+    # every page writes formulas in its text: a scan that finds none has lost its way
+    assert len(spans) > 20, f"{page}: only {len(spans)} inline formulas found"
+    found = [
+        f"{where}, line {line}: ${formula}$"
+        for where, line, formula in spans
+        if STACKED.search(formula)
+    ]
+    assert not found, f"{len(found)} inline stacked fractions (write a/b):\n" + "\n".join(found)
+
+
+def test_stacked_fraction_check_can_fail():
+    text = (
+        "A rate $\\frac{dJ}{dw}$ in a sentence, and $a/b$, $(1/N)\\sum_n$.\n"
+        "\n"
+        "$$\n\\begin{aligned}\nJ &= \\frac{1}{N}\\sum_n \\ell_n \\\\\n"
+        "\\frac{\\partial J}{\\partial z} &= \\tfrac{1}{N}\\,(p - y)\n\\end{aligned}\n$$\n"
+        "\n"
+        "$$\\dfrac{a}{b}$$\n"
+        "\n"
+        "$$ \\frac{x}{y} $$ (eq-label)\n"
+        "\n"
+        "```{math}\n\\frac{c}{d}\n```\n"
+        "\n"
+        'Code `$\\frac{1}{2}$` and ``s = "`$\\tfrac12$`"`` is not math, nor \\$\\frac12.\n'
+        "\n"
+        "```python\nprint('$\\frac{1}{2}$')\n```\n"
+    )
+    assert stacked_inline(text) == [(1, "\\frac{dJ}{dw}")]
+    assert [f for _, f in inline_math(text)] == ["\\frac{dJ}{dw}", "a/b", "(1/N)\\sum_n"]
+    # inline in a box, its title, a table, a definition, across a line break; and a $$ line
+    # straight after a line of text, which MyST reads as inline math
+    boxed = (
+        "```{admonition} Recap: $\\tfrac{1}{N}$\n:class: tip\n- a mean puts $\\frac1N$ in\n```\n"
+        "| cost | $J = \\frac{1}{N}\\sum_n$ |\n"
+        "\n"
+        "term\n: $\\dfrac{dJ}{dw} =\n  \\frac{dJ}{dz}\\frac{dz}{dw}$ and {math}`\\frac{a}{b}`\n"
+        "\n"
+        "The chain is\n$$\n\\frac{dJ}{dw}\n$$\n"
+    )
+    assert [line for line, _ in stacked_inline(boxed)] == [1, 3, 5, 8, 9, 12]
