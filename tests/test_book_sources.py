@@ -778,3 +778,41 @@ def test_stacked_fraction_check_can_fail():
         "The chain is\n$$\n\\frac{dJ}{dw}\n$$\n"
     )
     assert [line for line, _ in stacked_inline(boxed)] == [1, 3, 5, 8, 9, 12]
+
+
+def stray_dollars(markdown: str) -> list[str]:
+    """The text runs that still hold a ``$`` after MyST's own parser (markdown-it-py with
+    the dollarmath rule) has read ``markdown``: each one is a formula the reader sees as
+    raw TeX, for example because a line inside ``$...$`` starts with ``+``, which opens a
+    list.  The bodies of directives (``{admonition}`` boxes, dropdowns) are read too."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+    found, todo = [], [markdown]
+    while todo:
+        for token in md.parse(todo.pop()):
+            if token.type == "fence" and token.info.startswith("{") and "math" not in token.info:
+                body = [line for line in token.content.splitlines() if not line.startswith(":")]
+                todo.append("\n".join(body))
+            for child in token.children or []:
+                if child.type == "text" and "$" in child.content:
+                    found.append(child.content)
+    return found
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_every_formula_is_read_as_math(page):
+    found = [
+        f"{where}: {text!r}" for where, md in markdown_cells(page) for text in stray_dollars(md)
+    ]
+    assert not found, "text that MyST leaves as raw TeX:\n" + "\n".join(found)
+
+
+def test_stray_dollar_check_can_fail():
+    good = "A sum $a +\nb + c$ with $x$.\n\n```{admonition} Box\n:class: tip\nIt is $y$.\n```\n"
+    assert stray_dollars(good) == []  # a formula across lines, one in a box
+    broken = "A sum $a + b\n+ c$ with $x$.\n"  # the second line opens a list
+    assert stray_dollars(broken)
+    assert stray_dollars("```{admonition} Box\n:class: tip\nA sum $a + b\n- c$.\n```\n")
+    assert stray_dollars("Code `$x$` is code, not text.") == []
