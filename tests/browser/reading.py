@@ -1,12 +1,12 @@
 """What a reader sees on a page of the built book, at 1280 px (desktop) and 390 px (a
 phone), in the light and the dark theme: the reading checks test_pages.py runs on each view.
-Formulas fit their column (MathJax breaks them into lines; none scrolls), code fits,
-figures are large enough, their smallest text is at least 9 CSS px as shown, their ink
-contrasts with their paper, and no filter alters their colours; in the dark theme no light
-slab sits behind an output and the sliders' labels and values contrast with the page;
-every picture has a name for assistive technology, test machinery is invisible.  At
-1280 px, in both themes, axe-core finds no serious or critical accessibility violation
-(see axe.py).  With BT_SCREENSHOTS=1 a full-page screenshot of each view lands in
+Formulas fit their column (MathJax breaks them into lines, to the column's width; none
+scrolls), code fits, figures are large enough, their smallest text is at least 9 CSS px as
+shown, their ink contrasts with their paper, and no filter alters their colours; in the
+dark theme no light slab sits behind an output and the sliders' labels and values contrast
+with the page; every picture has a name for assistive technology, test machinery is
+invisible.  At 1280 px, in both themes, axe-core finds no serious or critical
+accessibility violation (see axe.py).  With BT_SCREENSHOTS=1 a full-page screenshot of each view lands in
 _build/screenshots/ for a person to review (about 5 s each, so not by default).
 """
 
@@ -31,10 +31,18 @@ MEASURE_JS = """() => {
   const main = document.querySelector('main') || document.body;
   const visible = e => e.getClientRects().length > 0 && e.getBoundingClientRect().width > 0;
   const rgb = c => (c.match(/[\\d.]+/g) || []).slice(0, 4).map(Number);
+  // the width MathJax measured for each display formula, the width it breaks lines to
+  const measured = new Map();
+  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
+    for (const item of MathJax.startup.document.math) {
+      if (item.display && item.typesetRoot) measured.set(item.typesetRoot, item.metrics.containerWidth);
+    }
+  }
   const formulas = [...document.querySelectorAll('mjx-container[display="true"]')].map(m => ({
     tex: (m.getAttribute('aria-label') || m.textContent).slice(0, 60),
     overflow: Math.max(m.scrollWidth - m.clientWidth,
                        m.getBoundingClientRect().right - m.parentElement.getBoundingClientRect().right),
+    column: m.clientWidth, measured: measured.has(m) ? measured.get(m) : null,
   }));
   const code = [...document.querySelectorAll('div.cell_input pre')]
     .filter(p => p.offsetParent !== null)
@@ -107,6 +115,14 @@ def check_reads_well(page, doc: str, width: int, theme: str) -> None:
 
     wide = [f["tex"] for f in m["formulas"] if f["overflow"] > 1]
     assert not wide, f"{doc} at {width} px: formulas wider than the column: {wide}"
+    # ... and broken into lines only where the column is too narrow: MathJax breaks a
+    # formula to the width it measured, which must be the column's (a flex box around the
+    # formula once made it measure 140-450 px at 1280 px, and nearly every formula broke)
+    unmeasured = [f["tex"] for f in m["formulas"] if f["measured"] is None]
+    assert not unmeasured, f"{doc}: display formulas MathJax did not typeset: {unmeasured}"
+    narrow = [(f["tex"], f["measured"], f["column"]) for f in m["formulas"]
+              if abs(f["measured"] - f["column"]) > 2]  # fmt: skip
+    assert not narrow, f"{doc} at {width} px: formulas broken to a width not the column's: {narrow}"
 
     if desktop:
         cut = [c["text"][:50] for c in m["code"] if c["overflow"] > 1]
