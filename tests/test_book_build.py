@@ -197,3 +197,34 @@ def test_one_search_field_and_one_pair_of_sidebar_toggles(name):
     assert len(primary) == 1, f"{name}.html has {len(primary)} chapter-list toggles"
     # a page with no contents list (the glossary) has no secondary toggle
     assert len(secondary) <= 1, f"{name}.html has {len(secondary)} contents toggles"
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_solution_is_one_control_named_solution(name):
+    """A code exercise's hidden solution (myst-nb's <details>, which _theme/book.css styles
+    as the prose solutions' dropdown) and a prose one (an admonition dropdown) are both
+    titled "Solution"; no hidden cell is labelled by myst-nb's mechanism ("Show code cell
+    outputs", "... content") instead of what it holds."""
+    page = (HTML / "book" / f"{name}.html").read_text(encoding="utf-8")
+    hidden = re.findall(
+        r'<div class="cell ([^"]*)docutils container">\s*<details class="[^"]*hide[^"]*">\s*'
+        r'<summary[^>]*>\s*<p class="collapsed admonition-title">([^<]*)</p>',
+        page,
+    )
+    for tags, label in hidden:
+        if "tag_hide-output" in tags and "tag_remove-input" in tags or "tag_hide-cell" in tags:
+            assert label.startswith("Solution"), (
+                f"{name}.html: a hidden solution labelled {label!r}"
+            )
+        else:  # hidden plotting code
+            assert label == "Show code cell source", (
+                f"{name}.html: a hidden cell labelled {label!r}"
+            )
+    dropdowns = re.findall(
+        r'<div class="[^"]*dropdown[^"]*admonition[^"]*"[^>]*>\s*<p class="admonition-title">([^<]*)',
+        page,
+    )
+    for title in dropdowns:
+        assert title.startswith(("Solution", "In the source")), (
+            f"{name}.html: a dropdown titled {title!r} (a solution is titled 'Solution')"
+        )
