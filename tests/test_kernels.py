@@ -185,8 +185,8 @@ def test_im2col_columns_run_over_the_batch_innermost(rng):
     x = rng.standard_normal((3, 2, 5, 4))
     cols = kernels.im2col(x, 2, 3, 1)  # (C*KH*KW, H_out*W_out*N) = (12, 4*2*3)
     h_out, w_out = 4, 2
-    for c, m, k, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
-        assert cols[(c * 2 + m) * 3 + k, (i * w_out + j) * 3 + n] == x[n, c, i + m, j + k]
+    for c, q, r, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
+        assert cols[(c * 2 + q) * 3 + r, (i * w_out + j) * 3 + n] == x[n, c, i + q, j + r]
     assert cols.shape == (12, h_out * w_out * 3)
     assert kernels.windows(x, (2, 3), 1).out_size == (h_out, w_out)
 

@@ -2,8 +2,8 @@
 28-pixel digits), where it is faster than col2im.
 
 The width direction of the convolution becomes a product with one band matrix per kernel
-row m; the height direction an add of whole row blocks, output row i onto input row
-i*stride + m.  The arrays are laid out rows first, then the batch: (H, N, C, W), so that
+row q; the height direction an add of whole row blocks, output row i onto input row
+i*stride + q.  The arrays are laid out rows first, then the batch: (H, N, C, W), so that
 every one of those adds is one contiguous block of memory.
 """
 
@@ -27,20 +27,20 @@ def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
     """The width direction of a convolution, one band matrix per kernel row:
     ``(KH, F*W_out, C*Wp)`` with
 
-    ``T[m, (f, j), (c, x)] = w[f, c, m, x - j*stride]`` where ``0 <= x - j*stride < KW``,
+    ``T[q, (f, j), (c, x)] = w[f, c, q, x - j*stride]`` where ``0 <= x - j*stride < KW``,
     else 0: output column ``j`` of filter ``f`` reads input columns ``j*stride ...
-    j*stride + KW - 1`` of channel ``c`` in kernel row ``m``.  A band of KW diagonals
+    j*stride + KW - 1`` of channel ``c`` in kernel row ``q``.  A band of KW diagonals
     (a Toeplitz matrix, for stride 1), written as one strided view of those diagonals.
     """
     f_out, c_in, kh, kw = w.shape
     bands = np.zeros((kh, f_out, w_out, c_in, wp))
     s = bands.strides
-    # diagonal k of block (m, f, c): the entries (j, x = j*stride + k), j = 0 .. W_out-1;
-    # x stays below Wp and no two (k, j) name the same entry, so writing through it is safe
+    # diagonal r of block (q, f, c): the entries (j, x = j*stride + r), j = 0 .. W_out-1;
+    # x stays below Wp and no two (r, j) name the same entry, so writing through it is safe
     diagonals = as_strided(
         bands, (kh, f_out, c_in, kw, w_out), (s[0], s[1], s[3], s[4], s[2] + stride * s[4])
     )
-    diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, m, k], the same along j
+    diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, q, r], the same along j
     return bands.reshape(kh, f_out * w_out, c_in * wp)
 
 
@@ -48,9 +48,9 @@ def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, str
     """The full convolution of (dilated) ``dout`` with ``w`` by row bands:
     ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.
 
-    With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[m]`` holds in row
-    ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + m``
-    through kernel row ``m`` (every channel, every column); adding those blocks up is the
+    With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[q]`` holds in row
+    ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + q``
+    through kernel row ``q`` (every channel, every column); adding those blocks up is the
     full convolution.  Returned as a view of the ``(Hp, N, C, Wp)`` array it is computed in.
     Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop).
     """
@@ -61,8 +61,8 @@ def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, str
     sent = np.matmul(d, row_bands(w, w_out, wp, stride))  # (KH, H_out*N, C*Wp)
     sent = sent.reshape(kh, h_out, n_batch, c_in * wp)
     dxr = np.zeros((hp, n_batch, c_in * wp))
-    for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
-        dxr[m : m + stride * h_out : stride] += sent[m]
+    for q in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + q
+        dxr[q : q + stride * h_out : stride] += sent[q]
     return dxr.reshape(hp, n_batch, c_in, wp).transpose(1, 2, 0, 3)  # (N, C, Hp, Wp), a view
 
 
@@ -88,7 +88,7 @@ def strip_width(w_out: int, kw: int) -> int:
 def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarray:
     """The row strips of ``xp: (N, C, Hp, Wp)``, one per row: ``(N*H_out*n_B, KH*C*Wb)``,
 
-    ``rows[(n, i, jb), (m, c, x)] = xp[n, c, i*stride + m, jb*B*stride + x]``, ``x < Wb =
+    ``rows[(n, i, jb), (q, c, x)] = xp[n, c, i*stride + q, jb*B*stride + x]``, ``x < Wb =
     (B - 1)*stride + KW``, ``B = strip_width(W_out, KW)``, ``n_B = W_out // B``: one copy
     of a strided view.  ``out``: a C-contiguous array of that shape to write into."""
     n_batch, c_in, hp, wp = xp.shape
@@ -105,7 +105,7 @@ def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.nd
 
 def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tuple, stride: int):
     """The forward pass ``out[n, f] = b[f] + sum_c xp[n, c] ⋆ w[f, c]`` from the row strips
-    of :func:`stack_rows`: ``rows @ T``, ``T[(m, c, x), (f, jj)] = w[f, c, m, x - jj*stride]``
+    of :func:`stack_rows`: ``rows @ T``, ``T[(q, c, x), (f, jj)] = w[f, c, q, x - jj*stride]``
     (the :func:`row_bands` of B columns, stacked over the kernel rows), then each strip's
     ``(F, B)`` outputs put in place.  ``(N, F, H_out, W_out)``.
     Reference: ``reference.conv2d_forward_loops``."""
@@ -126,9 +126,9 @@ def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tup
 def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, stride: int):
     """The weight gradient ``dw[f, c] = sum_n xp[n, c] ⋆ dout[n, f]`` from the row strips of
     :func:`stack_rows`: ``M = rows.T @ d``, ``d[(n, i, jb), (f, jj)] = dout[n, f, i, jb*B +
-    jj]``, sums over every strip what tap ``(m, c, x)`` met output ``(f, jj)``; the tap
-    ``(m, k)`` of filter ``f`` met it where ``x = jj*stride + k``, so
-    ``dw[f, c, m, k] = sum_jj M[(m, c, jj*stride + k), (f, jj)]``, a sum along a diagonal.
+    jj]``, sums over every strip what tap ``(q, c, x)`` met output ``(f, jj)``; the tap
+    ``(q, r)`` of filter ``f`` met it where ``x = jj*stride + r``, so
+    ``dw[f, c, q, r] = sum_jj M[(q, c, jj*stride + r), (f, jj)]``, a sum along a diagonal.
     ``(F, C, KH, KW)``.  Reference: ``dw`` of ``reference.conv2d_backward_loops``."""
     n_batch, f_out, h_out, w_out = dout.shape
     kh, kw = kernel_size
@@ -138,8 +138,8 @@ def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, 
     # (N, F, H_out, n_B, B) -> (N, H_out, n_B, F, B): dout in the strips' row order, one copy
     d = dout.reshape(n_batch, f_out, h_out, -1, b_cols).transpose(0, 2, 3, 1, 4)
     met = rows.T @ d.reshape(-1, f_out * b_cols)  # (KH*C*Wb, F*B)
-    s_m, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
-    # diagonal[f, c, m, k, jj] = M[(m, c, jj*stride + k), (f, jj)], a view
+    s_q, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
+    # diagonal[f, c, q, r, jj] = M[(q, c, jj*stride + r), (f, jj)], a view
     diagonal = as_strided(met, (f_out, c_in, kh, kw, b_cols),
-                          (s_f, s_c, s_m, s_x, stride * s_x + s_j))  # fmt: skip
+                          (s_f, s_c, s_q, s_x, stride * s_x + s_j))  # fmt: skip
     return diagonal.sum(axis=-1)
