@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .products import matmul_by_row_blocks, t_matmul_by_row_blocks
+
 
 def band_pays(wp: int, kw: int) -> bool:
     """Use the row bands when the padded width ``wp`` is at most 8 kernel widths.
@@ -114,7 +116,8 @@ def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tup
     b_cols = strip_width(w_out, kw)
     wb = (b_cols - 1) * stride + kw
     bands = row_bands(w, b_cols, wb, stride)  # (KH, F*B, C*Wb)
-    out_rows = rows @ bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
+    t = bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
+    out_rows = matmul_by_row_blocks(rows, t)  # rows @ T, below OpenBLAS's cliff
     n_batch = rows.shape[0] // (h_out * (w_out // b_cols))
     # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), bias added
     out = np.empty((n_batch, f_out, h_out, w_out))
@@ -137,9 +140,93 @@ def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, 
     c_in = rows.shape[1] // (kh * wb)
     # (N, F, H_out, n_B, B) -> (N, H_out, n_B, F, B): dout in the strips' row order, one copy
     d = dout.reshape(n_batch, f_out, h_out, -1, b_cols).transpose(0, 2, 3, 1, 4)
-    met = rows.T @ d.reshape(-1, f_out * b_cols)  # (KH*C*Wb, F*B)
+    met = t_matmul_by_row_blocks(rows, d.reshape(-1, f_out * b_cols))  # rows.T @ d: (KH*C*Wb, F*B)
     s_q, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
     # diagonal[f, c, q, r, jj] = M[(q, c, jj*stride + r), (f, jj)], a view
     diagonal = as_strided(met, (f_out, c_in, kh, kw, b_cols),
                           (s_f, s_c, s_q, s_x, stride * s_x + s_j))  # fmt: skip
     return diagonal.sum(axis=-1)
+
+
+# -- the input gradient by row strips ----------------------------------------------------
+#
+# The mirror of the forward's strips.  Strip (n, i, jb)'s dout, its F*B values, times the
+# transposed band matrix of B columns gives the gradient of the KH*C*Wb input pixels that
+# strip read (rows i*stride + q, columns jb*B*stride + x); adding those back where
+# stack_rows copied them from is the full convolution.  Laid out with the batch innermost,
+# the strips at one column position jb and one kernel row q land on one contiguous run of
+# the input gradient's memory, so the adds are a few long ones.
+
+
+def dx_strip_width(w_out: int, kw: int) -> int:
+    """How many output columns ``B`` one strip of the input gradient holds: the forward's
+    :func:`strip_width` (8 for the book's 24 columns and 5-wide kernel) when it is at
+    least ``KW``; else (a ``W_out`` with no such divisor, a prime say) ``min(W_out, 2*KW)``,
+    the last strip part zeros.
+
+    A strip's product spends ``Wb = (B - 1)*stride + KW`` band entries on each output
+    column where ``KW`` hold weights; its put-back adds ``Wb`` input columns for every
+    ``B*stride`` it owns.  Wider strips waste arithmetic, narrower ones add more back."""
+    b = strip_width(w_out, kw)
+    return b if b >= min(w_out, kw) else min(w_out, 2 * kw)
+
+
+def full_convolve_strips(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, stride: int,
+                         b_cols: int | None = None):  # fmt: skip
+    """The full convolution of (dilated) ``dout`` with ``w`` by row strips:
+    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.
+
+    ``d[jb, (f, jj), (y, n)] = dout[n, f, i, jb*B + jj]`` where ``y = i*stride`` (0 on the
+    rows no output row starts at, and past ``W_out``): strip ``(n, i, jb)``'s dout as a
+    column.  ``T[(q, c, x), (f, jj)] = w[f, c, q, x - jj*stride]``, the row bands of ``B``
+    columns (:func:`row_bands`, those of :func:`correlate_rows`); ``T @ d[jb]`` is then
+    every pixel's share that strip read, which :func:`strip_put_back` adds up.  ``B``:
+    :func:`dx_strip_width` unless given.  Returned as a view.
+    Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop)."""
+    n_batch, c_in, hp, _ = padded_shape
+    f_out, _, kh, kw = w.shape
+    _, _, h_out, w_out = dout.shape
+    b = dx_strip_width(w_out, kw) if b_cols is None else b_cols
+    n_b = -(-w_out // b)  # strips per output row (ceil)
+    wb = (b - 1) * stride + kw
+    if n_b * b != w_out:  # the last strip's columns past W_out: zeros
+        dout = np.concatenate([dout, np.zeros((n_batch, f_out, h_out, n_b * b - w_out))], 3)
+    d = np.zeros((n_b, f_out, b, hp, n_batch))
+    # (N, F, H_out, n_B, B) -> (n_B, F, B, H_out, N): one copy, onto every stride-th row
+    strips = dout.reshape(n_batch, f_out, h_out, n_b, b).transpose(3, 1, 4, 2, 0)
+    d[:, :, :, 0 : stride * h_out : stride] = strips
+    bands = row_bands(w, b, wb, stride)  # (KH, F*B, C*Wb)
+    t = bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b)
+    grad = np.matmul(t, d.reshape(n_b, f_out * b, hp * n_batch))  # (n_B, KH*C*Wb, Hp*N)
+    return strip_put_back(grad, padded_shape, (kh, kw), stride, b)
+
+
+def strip_put_back(grad: np.ndarray, padded_shape: tuple, kernel_size: tuple, stride: int,
+                   b_cols: int) -> np.ndarray:  # fmt: skip
+    """Add every strip's gradient back onto the pixels it stands for:
+    ``grad[jb, (q, c, x), (y, n)]`` onto ``dxp[n, c, y + q, jb*B*stride + x]``, for
+    ``grad: (n_B, KH*C*Wb, Hp*N)`` (rows ``y + q >= Hp`` must hold zeros) -> ``dxp: (N, C,
+    Hp, Wp)``, a view; pixels no strip reached get 0.  The adjoint of :func:`stack_rows`
+    (strips of ``b_cols`` output columns), in the layout :func:`full_convolve_strips` makes.
+
+    Neighbouring strips overlap (a strip reads ``Wb`` columns, the next starts ``B*stride``
+    further on), and so do kernel rows.  In ``dxp`` laid out ``(C, columns, Hp, N)``, the
+    pixels of one strip position ``jb`` and kernel row ``q`` are one run of memory, as long
+    as ``grad[jb, q]``: a loop over strip positions and kernel rows adds each whole
+    (15 adds for the book's CNN), every pixel of it at once."""
+    n_batch, c_in, hp, wp = padded_shape
+    kh, kw = kernel_size
+    n_b = grad.shape[0]
+    step = b_cols * stride  # from one strip's first column to the next's
+    wb = (b_cols - 1) * stride + kw
+    run = wb * hp * n_batch  # what one (strip position, kernel row, channel) adds
+    # one more column than the last strip reaches: the run of kernel row q ends q rows
+    # into it (zeros, rows y + q >= Hp)
+    dxt = np.zeros((c_in, max(wp, (n_b - 1) * step + wb + 1), hp, n_batch))
+    flat = dxt.reshape(c_in, -1)
+    grad = grad.reshape(n_b, kh, c_in, run)
+    for jb in range(n_b):  # a loop over strip positions and kernel rows, never pixels
+        for q in range(kh):
+            start = (jb * step * hp + q) * n_batch  # pixel (row q, column jb*B*stride)
+            flat[:, start : start + run] += grad[jb, q]
+    return dxt[:, :wp].transpose(3, 0, 2, 1)  # (C, Wp, Hp, N) -> (N, C, Hp, Wp), a view
