@@ -119,10 +119,13 @@ def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tup
     t = bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
     out_rows = matmul_by_row_blocks(rows, t)  # rows @ T, below OpenBLAS's cliff
     n_batch = rows.shape[0] // (h_out * (w_out // b_cols))
-    # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), bias added
+    # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), then the bias
+    # (a copy, then an add over contiguous memory: measured 64 us against 88 for one add
+    # into the transposed layout, the book's CNN)
     out = np.empty((n_batch, f_out, h_out, w_out))
-    np.add(out_rows.reshape(n_batch, h_out, -1, f_out, b_cols).transpose(0, 3, 1, 2, 4),
-           b[:, None, None, None], out=out.reshape(n_batch, f_out, h_out, -1, b_cols))  # fmt: skip
+    by_strip = out_rows.reshape(n_batch, h_out, -1, f_out, b_cols).transpose(0, 3, 1, 2, 4)
+    out.reshape(n_batch, f_out, h_out, -1, b_cols)[...] = by_strip
+    out += b[:, None, None]
     return out
 
 
@@ -181,7 +184,9 @@ def full_convolve_strips(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, s
     column.  ``T[(q, c, x), (f, jj)] = w[f, c, q, x - jj*stride]``, the row bands of ``B``
     columns (:func:`row_bands`, those of :func:`correlate_rows`); ``T @ d[jb]`` is then
     every pixel's share that strip read, which :func:`strip_put_back` adds up.  ``B``:
-    :func:`dx_strip_width` unless given.  Returned as a view.
+    :func:`dx_strip_width` unless given.  Returned as a view.  (The product is wide, ``(60,
+    16) @ (16, 896)`` per strip position for the book's CNN: OpenBLAS has no cliff in that
+    shape, 0.044-0.048 ns per multiply-add from 768 to 2304 columns, so it is not split.)
     Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop)."""
     n_batch, c_in, hp, _ = padded_shape
     f_out, _, kh, kw = w.shape
