@@ -272,6 +272,24 @@ def test_products_split_the_book_strips_under_the_cliff():
     assert products.row_block(100, 60 * 16) == 100  # 0.1 M: whole
 
 
+def test_strided_view_is_as_strided_and_checks_its_bounds():
+    from numpy.lib.stride_tricks import as_strided
+
+    from backprop_tour.kernels.views import strided_view
+
+    a = np.arange(12.0)
+    windows = strided_view(a, (4, 5), (16, 8))  # 4 overlapping windows of 5, 2 apart
+    np.testing.assert_array_equal(windows, as_strided(a, (4, 5), (16, 8)))
+    assert windows[3, 4] == 10.0
+    every_other = a[::2]  # not contiguous: through as_strided
+    np.testing.assert_array_equal(strided_view(every_other, (2, 2), (16, 16)), [[0, 2], [2, 4]])
+    with pytest.raises(ValueError):
+        strided_view(a, (4, 5), (32, 8))  # would read a[13]
+    target = np.zeros(4)
+    strided_view(target, (2,), (16,))[...] = 1.0  # writes go to the array
+    np.testing.assert_array_equal(target, [1, 0, 1, 0])
+
+
 def test_row_bands_are_used_for_narrow_inputs_only():
     assert kernels.band_pays(28, 5)  # the book's digits
     assert not kernels.band_pays(224, 3)

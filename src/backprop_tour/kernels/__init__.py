@@ -19,6 +19,9 @@ operation (what ``layers.py`` calls)   how                              referenc
 ``route_to_max(dout, taps, ...)``      winners found tap by tap         ``maxpool2d_backward_loops``
 =====================================  ===============================  ===================================
 
+``products.py`` (products of tall, thin matrices in blocks of rows) and ``views.py`` (strided
+views of an array's memory) are helpers of the operations above, not operations.
+
 A reader learning the rules never needs this package: ``layers.py`` says what is computed,
 ``reference.py`` how, one term at a time.
 """

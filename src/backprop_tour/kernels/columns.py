@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .row_bands import band_pays, stack_rows, strip_width
+from .views import strided_view
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarra
     # view[c, q, r, i, j, n] = xt[c, i*stride + q, j*stride + r, n]: a view, no copy
     s_c, s_h, s_w, s_n = xt.strides
     shape = (c_in, kh, kw, h_out, w_out, n_batch)
-    view = as_strided(xt, shape, (s_c, s_h, s_w, stride * s_h, stride * s_w, s_n))
+    view = strided_view(xt, shape, (s_c, s_h, s_w, stride * s_h, stride * s_w, s_n))
     cols = np.empty(shape) if out is None else out.reshape(shape)  # a view of out, no copy
     cols[...] = view  # the one copy
     return cols.reshape(c_in * kh * kw, h_out * w_out * n_batch) if out is None else out

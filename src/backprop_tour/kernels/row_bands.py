@@ -10,9 +10,9 @@ every one of those adds is one contiguous block of memory.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .products import matmul_by_row_blocks, t_matmul_by_row_blocks
+from .views import strided_view
 
 
 def band_pays(wp: int, kw: int) -> bool:
@@ -39,7 +39,7 @@ def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
     s = bands.strides
     # diagonal r of block (q, f, c): the entries (j, x = j*stride + r), j = 0 .. W_out-1;
     # x stays below Wp and no two (r, j) name the same entry, so writing through it is safe
-    diagonals = as_strided(
+    diagonals = strided_view(
         bands, (kh, f_out, c_in, kw, w_out), (s[0], s[1], s[3], s[4], s[2] + stride * s[4])
     )
     diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, q, r], the same along j
@@ -99,7 +99,7 @@ def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.nd
     wb = (b - 1) * stride + kw
     s_n, s_c, s_h, s_w = xp.strides
     shape = (n_batch, h_out, w_out // b, kh, c_in, wb)
-    view = as_strided(xp, shape, (s_n, stride * s_h, b * stride * s_w, s_h, s_c, s_w))
+    view = strided_view(xp, shape, (s_n, stride * s_h, b * stride * s_w, s_h, s_c, s_w))
     rows = np.empty(shape) if out is None else out.reshape(shape)  # a view of out, no copy
     rows[...] = view  # the one copy
     return rows.reshape(n_batch * h_out * (w_out // b), kh * c_in * wb)
@@ -146,7 +146,7 @@ def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, 
     met = t_matmul_by_row_blocks(rows, d.reshape(-1, f_out * b_cols))  # rows.T @ d: (KH*C*Wb, F*B)
     s_q, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
     # diagonal[f, c, q, r, jj] = M[(q, c, jj*stride + r), (f, jj)], a view
-    diagonal = as_strided(met, (f_out, c_in, kh, kw, b_cols),
+    diagonal = strided_view(met, (f_out, c_in, kh, kw, b_cols),
                           (s_f, s_c, s_q, s_x, stride * s_x + s_j))  # fmt: skip
     return diagonal.sum(axis=-1)
 
