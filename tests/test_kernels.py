@@ -2,7 +2,7 @@
 
 One parametrised test runs each named operation of ``kernels/`` on many shapes: strides 1
 to 3, paddings 0 to 2, non-square kernels, several channels and filters, inputs narrow
-(row bands) and wide (col2im), windows kept both ways (row strips, im2col) on every shape,
+(row strips) and wide (col2im), windows kept both ways (row strips, im2col) on every shape,
 and for max-pooling integer inputs where most windows tie.
 """
 

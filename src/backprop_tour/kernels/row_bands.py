@@ -1,10 +1,14 @@
-"""The full convolution of the input gradient by row bands: for narrow inputs (the book's
-28-pixel digits), where it is faster than col2im.
+"""A convolution layer's three operations by row strips and row bands, for narrow inputs
+(the book's 28-pixel digits), where they are faster than im2col and col2im.
 
-The width direction of the convolution becomes a product with one band matrix per kernel
-row q; the height direction an add of whole row blocks, output row i onto input row
-i*stride + q.  The arrays are laid out rows first, then the batch: (H, N, C, W), so that
-every one of those adds is one contiguous block of memory.
+The width direction of the convolution becomes a product with a band matrix per kernel row
+q (:func:`row_bands`); the height direction is a sum over kernel rows.  A row strip is the
+``KH`` input rows one output row reads, cut to the columns its ``B`` output columns read:
+the forward pass (:func:`correlate_rows`), the weight gradient
+(:func:`correlate_dout_rows`) and the input gradient (:func:`full_convolve_strips`) are
+products with the strips and the bands of ``B`` columns.  :func:`full_convolve_rows`
+computes the input gradient with bands as wide as the image instead (the library's way
+before the strips; ``benchmarks/bench_input_grad.py`` compares them).
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
 
 def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, stride: int):
     """The full convolution of (dilated) ``dout`` with ``w`` by row bands:
-    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.
+    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.  Laid
+    out rows first, then the batch, ``(Hp, N, C, Wp)``, so that each kernel row's add below
+    is one contiguous block of memory.
 
     With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[q]`` holds in row
     ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + q``
