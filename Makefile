@@ -17,7 +17,7 @@ help:
 	@echo "make restore CHAPTER=02_chain_rule   put back the book's version of a chapter in lab/"
 	@echo "make outputs  re-execute the chapters and store their checked outputs"
 	@echo "make bench    time one training epoch and the conv layer"
-	@echo "make bench-dx time the first layer's input gradient four ways against its arithmetic"
+	@echo "make bench-dx time the first layer's input gradient five ways against its arithmetic"
 	@echo "make bench-engine  one epoch through the autodiff engine (chapter 7) against fit"
 	@echo "make bench-torch  the same epoch and per-layer table side by side with PyTorch (own venv)"
 	@echo "make clean    remove the build and the virtual environment"

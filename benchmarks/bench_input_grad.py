@@ -1,4 +1,4 @@
-"""The input gradient of the book's Conv2D, four ways, against the arithmetic it needs.
+"""The input gradient of the book's Conv2D, five ways, against the arithmetic it needs.
 
     python benchmarks/bench_input_grad.py [--blas-threads 1] [--number 300]   # or: make bench-dx
 
@@ -9,8 +9,12 @@ it).  For the book's shapes, ``dout (32, 2, 24, 24)`` and ``W (2, 1, 5, 5)`` giv
 ``reference.conv2d_backward_loops``, then timed with ``timeit`` (best of 7 runs of ``--number``
 calls), each from ``dout`` as the layer receives it, so its own layout copies count:
 
-* ``row bands``: the library's way for narrow inputs (``kernels.full_convolve_rows``): one
-  product per kernel row with a band matrix, whose zeros cost arithmetic;
+* ``row strips``: the library's way for narrow inputs (``kernels.full_convolve_strips``):
+  each strip of 8 output columns times the transposed band matrix of 8 columns gives the
+  12 x 5 pixels it read; those are added back, one strip position and kernel row at a time;
+* ``row bands``: the library's way for narrow inputs before the strips
+  (``kernels.full_convolve_rows``): one product per kernel row with a band matrix as wide
+  as the image, whose zeros cost arithmetic (5.6 times the useful multiply-adds);
 * ``col2im``: the library's way for wide inputs (``kernels.full_convolve_col2im``):
   ``W_mat.T @ dout_mat`` holds every tap's share, added back onto the input one tap at a
   time (including its own transpose of dout);
@@ -33,6 +37,12 @@ from threadpoolctl import threadpool_limits
 from backprop_tour import kernels, reference
 
 SHAPES = {"N": 32, "F": 2, "C": 1, "H_out": 24, "W_out": 24, "K": 5}  # the book's CNN
+
+
+def dx_row_strips(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
+    n, _, h, wd = dout.shape
+    _, c, kh, kw = w.shape
+    return kernels.full_convolve_strips(dout, w, (n, c, h + kh - 1, wd + kw - 1), stride=1)
 
 
 def dx_row_bands(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -67,7 +77,8 @@ def dx_fft(dout: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 WAYS = {
-    "row bands (library, narrow inputs)": dx_row_bands,
+    "row strips (library, narrow inputs)": dx_row_strips,
+    "row bands (narrow inputs, before)": dx_row_bands,
     "col2im (library, wide inputs)": dx_col2im,
     "shift and add, one tap at a time": dx_shift_add,
     "FFT": dx_fft,

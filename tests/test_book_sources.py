@@ -306,11 +306,13 @@ def test_graders_use_the_books_letters():
 
 
 def test_library_docstrings_write_a_kernel_entry_as_q_r():
-    """The layers', the teaching primitives' and the loop references' docstrings and
-    loops write a convolution in the book's letters: ``W[f, c, q, r] * xp[n, c, i*s + q,
-    j*s + r]``."""
+    """The layers', the teaching primitives', the loop references' and the fast kernels'
+    docstrings and loops write a convolution in the book's letters: ``W[f, c, q, r] *
+    xp[n, c, i*s + q, j*s + r]``."""
     kernel = {"kernel": RETIRED_EVERYWHERE["m, n or k in a kernel"]}
-    found = {p.name: hits(kernel, p.read_text()) for p in library_sources()}
+    kernels = sorted((ROOT / "src/backprop_tour/kernels").glob("*.py"))
+    assert len(kernels) >= 5, kernels
+    found = {p.name: hits(kernel, p.read_text()) for p in library_sources() + kernels}
     assert not any(found.values()), {name: f for name, f in found.items() if f}
 
 

@@ -2,7 +2,7 @@
 
 One parametrised test runs each named operation of ``kernels/`` on many shapes: strides 1
 to 3, paddings 0 to 2, non-square kernels, several channels and filters, inputs narrow
-(row bands) and wide (col2im), windows kept both ways (row strips, im2col) on every shape,
+(row strips) and wide (col2im), windows kept both ways (row strips, im2col) on every shape,
 and for max-pooling integer inputs where most windows tie.
 """
 
@@ -84,6 +84,13 @@ def full_convolve(dout, w, padded_shape, stride):
     return kernels.full_convolve(dout, w, stride, padded_shape)  # the layer's choice of way
 
 
+def strips_of(b_cols):  # full_convolve_strips with strips of b_cols output columns
+    def way(dout, w, padded_shape, stride):
+        return kernels.full_convolve_strips(dout, w, padded_shape, stride, b_cols)
+
+    return way
+
+
 def pool_arrays(case):
     shape, size, stride = case
     rng = np.random.default_rng(sum(shape) + size + stride)
@@ -123,6 +130,21 @@ KERNELS = {  # name: (kernel vs reference on one case, its cases, the reference'
         CONV_CASES,
         "conv2d_backward_loops dx",
     ),
+    "full_convolve_strips": (
+        full_convolve_by(kernels.full_convolve_strips),  # dx_strip_width's strips
+        CONV_CASES,
+        "conv2d_backward_loops dx",
+    ),
+    # strips that divide W_out on some cases and not on others (the last strip part zeros),
+    # one column wide, and wider than W_out
+    **{
+        f"full_convolve_strips B={b}": (
+            full_convolve_by(strips_of(b)),
+            CONV_CASES,
+            "conv2d_backward_loops dx",
+        )
+        for b in (1, 2, 3, 5, 7)
+    },
     "pool_taps max": (pool_max, POOL_CASES, "maxpool2d_forward_loops"),
     "route_to_max": (route_to_max, POOL_CASES, "maxpool2d_backward_loops"),
 }
@@ -176,6 +198,98 @@ def test_row_strips_by_hand():
     assert kernels.strip_width(7, 3) == 1 and kernels.strip_width(7, 4) == 7  # a prime W_out
 
 
+def test_strip_put_back_by_hand():
+    # one image, one channel, Hp x Wp = 3 x 6, a 2 x 3 kernel at stride 1: H_out 2, W_out 4;
+    # strips of B = 2 output columns read Wb = 4 input columns, the next strip 2 further on
+    grad = np.zeros((2, 2 * 1 * 4, 3 * 1))  # (n_B, KH*C*Wb, Hp*N): [jb, (q, c, x), (y, n)]
+    grad[0, 0 * 4 + 1, 0] = 1.0  # strip 0, kernel row 0, x 1, rows from y 0 -> pixel (0, 1)
+    grad[1, 1 * 4 + 2, 1] = 10.0  # strip 1, kernel row 1, x 2, y 1 -> pixel (2, 2*1 + 2)
+    grad[0, 1 * 4 + 3, 0] = 100.0  # strip 0, kernel row 1, x 3, y 0 -> pixel (1, 3)
+    grad[1, 0 * 4 + 1, 0] = 1000.0  # strip 1, kernel row 0, x 1, y 0 -> pixel (0, 3)
+    grad[1, 1 * 4 + 1, 0] = 5.0  # strip 1, kernel row 1, x 1, y 0 -> pixel (1, 3): adds up
+    dxp = kernels.strip_put_back(grad, (1, 1, 3, 6), (2, 3), 1, 2)
+    expected = np.zeros((1, 1, 3, 6))
+    expected[0, 0, 0, 1] = 1.0
+    expected[0, 0, 2, 4] = 10.0
+    expected[0, 0, 1, 3] = 105.0
+    expected[0, 0, 0, 3] = 1000.0
+    np.testing.assert_array_equal(dxp, expected)
+    # every entry at once: a pixel gets one share per (strip, kernel row, x, y) reaching it
+    ones = np.ones((2, 8, 3))
+    ones[:, :, 2] = 0  # no output row starts at y 2 (H_out 2)
+    counts = kernels.strip_put_back(ones, (1, 1, 3, 6), (2, 3), 1, 2)[0, 0]
+    np.testing.assert_array_equal(counts, np.outer([1, 2, 1], [1, 1, 2, 2, 1, 1]))
+
+
+def test_strip_put_back_is_the_adjoint_of_stack_rows(rng):
+    """<stack_rows(x), g> = <x, strip_put_back(g)>: the put-back sends each strip entry's
+    gradient exactly where stack_rows copied that entry from.  Stride 1: strips of 2
+    columns; stride 2: of 1, and a last column no window reads."""
+    n_batch, hp, wp, kh, kw = 2, 9, 15, 3, 2
+    for stride in (1, 2):
+        x = rng.standard_normal((n_batch, 3, hp, wp))
+        rows = kernels.stack_rows(x, kh, kw, stride)  # [(n, i, jb), (q, c, x)]
+        h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
+        b = kernels.strip_width(w_out, kw)
+        g = rng.standard_normal(rows.shape)
+        # the same entries in the put-back's layout, [jb, (q, c, x), (y, n)], y = i*stride
+        g_t = np.zeros((w_out // b, rows.shape[1], hp, n_batch))
+        by_strip = g.reshape(n_batch, h_out, w_out // b, -1).transpose(2, 3, 1, 0)
+        g_t[:, :, 0 : stride * h_out : stride] = by_strip
+        g_t = g_t.reshape(w_out // b, rows.shape[1], hp * n_batch)
+        back = kernels.strip_put_back(g_t, x.shape, (kh, kw), stride, b)
+        np.testing.assert_allclose(np.sum(rows * g), np.sum(x * back), rtol=1e-12)
+
+
+def test_dx_strip_width():
+    assert kernels.dx_strip_width(24, 5) == 8  # the book's CNN: the forward's strips
+    assert kernels.dx_strip_width(23, 5) == 10  # a prime width: 2*KW, the last strip part zeros
+    assert kernels.dx_strip_width(3, 5) == 3  # narrower than the kernel: one strip
+
+
+@pytest.mark.parametrize(
+    "m, k, n", [(2304, 60, 16), (2305, 60, 16), (100, 60, 16), (9, 1000, 1000)]
+)
+def test_products_by_row_blocks_are_the_products(rng, m, k, n):
+    """Above the block size (2304 rows: three blocks; 2305: a shorter tail block; 9 rows of
+    a million multiply-adds each: one row a block) and below it (100 rows: whole)."""
+    from backprop_tour.kernels import products
+
+    step = products.row_block(m, k * n)
+    assert (step < m) == (m * k * n > products.BLOCK_MADDS)
+    a, b, d = rng.standard_normal((m, k)), rng.standard_normal((k, n)), rng.standard_normal((m, n))
+    np.testing.assert_allclose(kernels.matmul_by_row_blocks(a, b), a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        kernels.t_matmul_by_row_blocks(a, d), a.T @ d, rtol=1e-12, atol=1e-11
+    )
+
+
+def test_products_split_the_book_strips_under_the_cliff():
+    from backprop_tour.kernels import products
+
+    assert products.row_block(2304, 60 * 16) == 768  # three blocks of 0.74 M multiply-adds
+    assert products.row_block(2305, 60 * 16) == 769  # 769, 769 and a tail of 767
+    assert products.row_block(100, 60 * 16) == 100  # 0.1 M: whole
+
+
+def test_strided_view_is_as_strided_and_checks_its_bounds():
+    from numpy.lib.stride_tricks import as_strided
+
+    from backprop_tour.kernels.views import strided_view
+
+    a = np.arange(12.0)
+    windows = strided_view(a, (4, 5), (16, 8))  # 4 overlapping windows of 5, 2 apart
+    np.testing.assert_array_equal(windows, as_strided(a, (4, 5), (16, 8)))
+    assert windows[3, 4] == 10.0
+    every_other = a[::2]  # not contiguous: through as_strided
+    np.testing.assert_array_equal(strided_view(every_other, (2, 2), (16, 16)), [[0, 2], [2, 4]])
+    with pytest.raises(ValueError):
+        strided_view(a, (4, 5), (32, 8))  # would read a[13]
+    target = np.zeros(4)
+    strided_view(target, (2,), (16,))[...] = 1.0  # writes go to the array
+    np.testing.assert_array_equal(target, [1, 0, 1, 0])
+
+
 def test_row_bands_are_used_for_narrow_inputs_only():
     assert kernels.band_pays(28, 5)  # the book's digits
     assert not kernels.band_pays(224, 3)
@@ -185,8 +299,8 @@ def test_im2col_columns_run_over_the_batch_innermost(rng):
     x = rng.standard_normal((3, 2, 5, 4))
     cols = kernels.im2col(x, 2, 3, 1)  # (C*KH*KW, H_out*W_out*N) = (12, 4*2*3)
     h_out, w_out = 4, 2
-    for c, m, k, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
-        assert cols[(c * 2 + m) * 3 + k, (i * w_out + j) * 3 + n] == x[n, c, i + m, j + k]
+    for c, q, r, i, j, n in [(0, 0, 0, 0, 0, 0), (1, 1, 2, 3, 1, 2), (0, 1, 0, 2, 1, 1)]:
+        assert cols[(c * 2 + q) * 3 + r, (i * w_out + j) * 3 + n] == x[n, c, i + q, j + r]
     assert cols.shape == (12, h_out * w_out * 3)
     assert kernels.windows(x, (2, 3), 1).out_size == (h_out, w_out)
 

@@ -229,7 +229,7 @@ def test_benchmark_input_grad_ways_all_compute_the_loop_references_dx(f_out, c_i
     dout = rng.standard_normal((3, f_out, 6, 7))
     x = np.zeros((3, c_in, 6 + kh - 1, 7 + kw - 1))
     expected, _, _ = reference.conv2d_backward_loops(x, w, dout)
-    assert len(bench.WAYS) == 4
+    assert len(bench.WAYS) == 5
     for name, way in bench.WAYS.items():
         np.testing.assert_allclose(way(dout, w), expected, atol=1e-12, err_msg=name)
     assert bench.useful_madds(dout, w) == 3 * f_out * c_in * 6 * 7 * kh * kw
@@ -243,6 +243,20 @@ def test_benchmark_input_grad_prints_every_way_and_the_floor(monkeypatch, capsys
     assert "0.92 M useful multiply-adds" in out  # 32 * 2 * 24 * 24 * 25
     for name in [*bench.WAYS, "floor: useful work"]:
         assert name in out
+
+
+def test_benchmark_products_times_every_block_size_and_the_library(monkeypatch, capsys):
+    bench = load("bench_products", "benchmarks")
+    a, b = np.arange(12.0).reshape(6, 2), np.arange(8.0).reshape(2, 4)
+    d = np.arange(24.0).reshape(6, 4)
+    np.testing.assert_allclose(bench.by_blocks(a, b, 4), a @ b)  # blocks of 4 and 2 rows
+    np.testing.assert_allclose(bench.t_by_blocks(a, d, 4), a.T @ d)
+    monkeypatch.setattr(sys, "argv", ["bench_products.py", "--number", "1"])
+    bench.main()
+    out = capsys.readouterr().out
+    assert "(2304, 60) @ (60, 16)" in out and "(2304, 60).T @ (2304, 16)" in out
+    assert "768 rows of 2304" in out
+    assert len([line for line in out.splitlines() if " 2.21 " in line]) == 2
 
 
 # -- tools/chromium.py: run, skip or fail the stages that need a browser ----------------

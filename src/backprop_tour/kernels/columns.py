@@ -3,7 +3,7 @@ convolution becomes one matrix product; and col2im, its adjoint.  (For narrow in
 :func:`windows` keeps row strips instead, ``row_bands.stack_rows``: a smaller copy.)
 
 Layout (the batch innermost, so each row is copied in long contiguous runs):
-``cols[(c, m, k), (i, j, n)] = xp[n, c, i*stride + m, j*stride + k]``,
+``cols[(c, q, r), (i, j, n)] = xp[n, c, i*stride + q, j*stride + r]``,
 a ``(C*KH*KW, H_out*W_out*N)`` matrix for a padded input ``xp: (N, C, Hp, Wp)``.
 """
 
@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from .row_bands import band_pays, stack_rows, strip_width
+from .views import strided_view
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ _BUFFERS = _Buffers()
 def im2col(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarray:
     """Unroll every receptive field into a column: ``(N, C, Hp, Wp) -> (C*KH*KW, H_out*W_out*N)``.
 
-    ``cols[(c, m, k), (i, j, n)] = xp[n, c, i*stride + m, j*stride + k]``: the whole matrix
+    ``cols[(c, q, r), (i, j, n)] = xp[n, c, i*stride + q, j*stride + r]``: the whole matrix
     is one copy of a sliding-window view of the input, with no Python loop.
     Reference: the window ``xp[n, :, i*s : i*s + KH, j*s : j*s + KW]`` of
     ``reference.conv2d_forward_loops``.  ``out``: a C-contiguous array of the result's
@@ -102,10 +102,10 @@ def im2col(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarra
     n_batch, c_in, hp, wp = xp.shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     xt = np.ascontiguousarray(xp.transpose(1, 2, 3, 0))  # (N, C, Hp, Wp) -> (C, Hp, Wp, N)
-    # view[c, m, k, i, j, n] = xt[c, i*stride + m, j*stride + k, n]: a view, no copy
+    # view[c, q, r, i, j, n] = xt[c, i*stride + q, j*stride + r, n]: a view, no copy
     s_c, s_h, s_w, s_n = xt.strides
     shape = (c_in, kh, kw, h_out, w_out, n_batch)
-    view = as_strided(xt, shape, (s_c, s_h, s_w, stride * s_h, stride * s_w, s_n))
+    view = strided_view(xt, shape, (s_c, s_h, s_w, stride * s_h, stride * s_w, s_n))
     cols = np.empty(shape) if out is None else out.reshape(shape)  # a view of out, no copy
     cols[...] = view  # the one copy
     return cols.reshape(c_in * kh * kw, h_out * w_out * n_batch) if out is None else out
@@ -116,17 +116,17 @@ def col2im(dcols: np.ndarray, padded_shape: tuple, kh: int, kw: int, stride: int
     was copied from.  ``(C*KH*KW, H_out*W_out*N) -> (N, C, Hp, Wp)``.
 
     One addition per kernel tap (a loop over the KH*KW taps, never over pixels): tap
-    ``(m, k)`` adds its ``(H_out, W_out)`` plane, shifted by ``(m, k)``, onto the input.
+    ``(q, r)`` adds its ``(H_out, W_out)`` plane, shifted by ``(q, r)``, onto the input.
     """
     n_batch, c_in, hp, wp = padded_shape
     h_out, w_out = (hp - kh) // stride + 1, (wp - kw) // stride + 1
     dcols = dcols.reshape(c_in, kh, kw, h_out, w_out, n_batch)
     dxt = np.zeros((c_in, hp, wp, n_batch))  # the batch innermost, like the columns
-    for m in range(kh):
-        for k in range(kw):
-            rows = slice(m, m + stride * h_out, stride)
-            cols = slice(k, k + stride * w_out, stride)
-            dxt[:, rows, cols] += dcols[:, m, k]
+    for q in range(kh):
+        for r in range(kw):
+            rows = slice(q, q + stride * h_out, stride)
+            cols = slice(r, r + stride * w_out, stride)
+            dxt[:, rows, cols] += dcols[:, q, r]
     return dxt.transpose(3, 0, 1, 2)  # (C, Hp, Wp, N) -> (N, C, Hp, Wp), a view
 
 

@@ -7,7 +7,8 @@
 (``⋆`` valid cross-correlation, strided by the layer's stride; ``(*full)`` full convolution,
 of ``dout`` dilated by the stride).  The first two are products with the windows: row
 strips for narrow inputs, the im2col matrix otherwise (whichever :func:`windows` kept);
-the third is row bands for narrow inputs, col2im otherwise.  Each equals its part of
+the third is row strips for narrow inputs (each strip's share of the input gradient
+added back where the strip was read from), col2im otherwise.  Each equals its part of
 ``reference.conv2d_forward_loops`` / ``reference.conv2d_backward_loops``
 (``tests/test_kernels.py``).
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .columns import Windows, col2im, few_rows_matmul
-from .row_bands import band_pays, correlate_dout_rows, correlate_rows, full_convolve_rows
+from .row_bands import band_pays, correlate_dout_rows, correlate_rows, full_convolve_strips
 
 
 def _dout_matrix(dout: np.ndarray) -> np.ndarray:
@@ -62,11 +63,12 @@ def correlate_dout(xw: Windows, dout: np.ndarray) -> np.ndarray:
 def full_convolve(dout: np.ndarray, w: np.ndarray, stride: int, padded_shape: tuple):
     """The input gradient ``dxp[n, c] = sum_f dilate(dout[n, f]) (*full) w[f, c]``, as
     large as the padded input ``(N, C, Hp, Wp)`` (rows and columns a stride never reached
-    get 0).  By row bands when the input is narrow (:func:`band_pays`, the book's digits),
-    otherwise through col2im.  Reference: ``dx`` of ``reference.conv2d_backward_loops``,
-    before its crop."""
+    get 0).  By row strips when the input is narrow (:func:`band_pays`, the book's digits:
+    ``full_convolve_strips``), otherwise through col2im.  (``full_convolve_rows``, by row
+    bands, computes the same; ``benchmarks/bench_input_grad.py`` times the ways.)
+    Reference: ``dx`` of ``reference.conv2d_backward_loops``, before its crop."""
     if band_pays(padded_shape[3], w.shape[3]):
-        return full_convolve_rows(dout, w, padded_shape, stride)
+        return full_convolve_strips(dout, w, padded_shape, stride)
     return full_convolve_col2im(dout, w, padded_shape, stride)
 
 

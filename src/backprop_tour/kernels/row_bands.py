@@ -1,16 +1,22 @@
-"""The full convolution of the input gradient by row bands: for narrow inputs (the book's
-28-pixel digits), where it is faster than col2im.
+"""A convolution layer's three operations by row strips and row bands, for narrow inputs
+(the book's 28-pixel digits), where they are faster than im2col and col2im.
 
-The width direction of the convolution becomes a product with one band matrix per kernel
-row m; the height direction an add of whole row blocks, output row i onto input row
-i*stride + m.  The arrays are laid out rows first, then the batch: (H, N, C, W), so that
-every one of those adds is one contiguous block of memory.
+The width direction of the convolution becomes a product with a band matrix per kernel row
+q (:func:`row_bands`); the height direction is a sum over kernel rows.  A row strip is the
+``KH`` input rows one output row reads, cut to the columns its ``B`` output columns read:
+the forward pass (:func:`correlate_rows`), the weight gradient
+(:func:`correlate_dout_rows`) and the input gradient (:func:`full_convolve_strips`) are
+products with the strips and the bands of ``B`` columns.  :func:`full_convolve_rows`
+computes the input gradient with bands as wide as the image instead (the library's way
+before the strips; ``benchmarks/bench_input_grad.py`` compares them).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+
+from .products import matmul_by_row_blocks, t_matmul_by_row_blocks
+from .views import strided_view
 
 
 def band_pays(wp: int, kw: int) -> bool:
@@ -27,30 +33,32 @@ def row_bands(w: np.ndarray, w_out: int, wp: int, stride: int) -> np.ndarray:
     """The width direction of a convolution, one band matrix per kernel row:
     ``(KH, F*W_out, C*Wp)`` with
 
-    ``T[m, (f, j), (c, x)] = w[f, c, m, x - j*stride]`` where ``0 <= x - j*stride < KW``,
+    ``T[q, (f, j), (c, x)] = w[f, c, q, x - j*stride]`` where ``0 <= x - j*stride < KW``,
     else 0: output column ``j`` of filter ``f`` reads input columns ``j*stride ...
-    j*stride + KW - 1`` of channel ``c`` in kernel row ``m``.  A band of KW diagonals
+    j*stride + KW - 1`` of channel ``c`` in kernel row ``q``.  A band of KW diagonals
     (a Toeplitz matrix, for stride 1), written as one strided view of those diagonals.
     """
     f_out, c_in, kh, kw = w.shape
     bands = np.zeros((kh, f_out, w_out, c_in, wp))
     s = bands.strides
-    # diagonal k of block (m, f, c): the entries (j, x = j*stride + k), j = 0 .. W_out-1;
-    # x stays below Wp and no two (k, j) name the same entry, so writing through it is safe
-    diagonals = as_strided(
+    # diagonal r of block (q, f, c): the entries (j, x = j*stride + r), j = 0 .. W_out-1;
+    # x stays below Wp and no two (r, j) name the same entry, so writing through it is safe
+    diagonals = strided_view(
         bands, (kh, f_out, c_in, kw, w_out), (s[0], s[1], s[3], s[4], s[2] + stride * s[4])
     )
-    diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, m, k], the same along j
+    diagonals[...] = w.transpose(2, 0, 1, 3)[..., None]  # w[f, c, q, r], the same along j
     return bands.reshape(kh, f_out * w_out, c_in * wp)
 
 
 def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, stride: int):
     """The full convolution of (dilated) ``dout`` with ``w`` by row bands:
-    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.
+    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.  Laid
+    out rows first, then the batch, ``(Hp, N, C, Wp)``, so that each kernel row's add below
+    is one contiguous block of memory.
 
-    With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[m]`` holds in row
-    ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + m``
-    through kernel row ``m`` (every channel, every column); adding those blocks up is the
+    With ``d[(i, n), (f, j)] = dout[n, f, i, j]``, the product ``d @ T[q]`` holds in row
+    ``(i, n)`` the gradient that output row ``i`` sends to input row ``i*stride + q``
+    through kernel row ``q`` (every channel, every column); adding those blocks up is the
     full convolution.  Returned as a view of the ``(Hp, N, C, Wp)`` array it is computed in.
     Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop).
     """
@@ -61,8 +69,8 @@ def full_convolve_rows(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, str
     sent = np.matmul(d, row_bands(w, w_out, wp, stride))  # (KH, H_out*N, C*Wp)
     sent = sent.reshape(kh, h_out, n_batch, c_in * wp)
     dxr = np.zeros((hp, n_batch, c_in * wp))
-    for m in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + m
-        dxr[m : m + stride * h_out : stride] += sent[m]
+    for q in range(kh):  # a loop over kernel rows: output row i feeds input row i*s + q
+        dxr[q : q + stride * h_out : stride] += sent[q]
     return dxr.reshape(hp, n_batch, c_in, wp).transpose(1, 2, 0, 3)  # (N, C, Hp, Wp), a view
 
 
@@ -88,7 +96,7 @@ def strip_width(w_out: int, kw: int) -> int:
 def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.ndarray:
     """The row strips of ``xp: (N, C, Hp, Wp)``, one per row: ``(N*H_out*n_B, KH*C*Wb)``,
 
-    ``rows[(n, i, jb), (m, c, x)] = xp[n, c, i*stride + m, jb*B*stride + x]``, ``x < Wb =
+    ``rows[(n, i, jb), (q, c, x)] = xp[n, c, i*stride + q, jb*B*stride + x]``, ``x < Wb =
     (B - 1)*stride + KW``, ``B = strip_width(W_out, KW)``, ``n_B = W_out // B``: one copy
     of a strided view.  ``out``: a C-contiguous array of that shape to write into."""
     n_batch, c_in, hp, wp = xp.shape
@@ -97,7 +105,7 @@ def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.nd
     wb = (b - 1) * stride + kw
     s_n, s_c, s_h, s_w = xp.strides
     shape = (n_batch, h_out, w_out // b, kh, c_in, wb)
-    view = as_strided(xp, shape, (s_n, stride * s_h, b * stride * s_w, s_h, s_c, s_w))
+    view = strided_view(xp, shape, (s_n, stride * s_h, b * stride * s_w, s_h, s_c, s_w))
     rows = np.empty(shape) if out is None else out.reshape(shape)  # a view of out, no copy
     rows[...] = view  # the one copy
     return rows.reshape(n_batch * h_out * (w_out // b), kh * c_in * wb)
@@ -105,7 +113,7 @@ def stack_rows(xp: np.ndarray, kh: int, kw: int, stride: int, out=None) -> np.nd
 
 def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tuple, stride: int):
     """The forward pass ``out[n, f] = b[f] + sum_c xp[n, c] ⋆ w[f, c]`` from the row strips
-    of :func:`stack_rows`: ``rows @ T``, ``T[(m, c, x), (f, jj)] = w[f, c, m, x - jj*stride]``
+    of :func:`stack_rows`: ``rows @ T``, ``T[(q, c, x), (f, jj)] = w[f, c, q, x - jj*stride]``
     (the :func:`row_bands` of B columns, stacked over the kernel rows), then each strip's
     ``(F, B)`` outputs put in place.  ``(N, F, H_out, W_out)``.
     Reference: ``reference.conv2d_forward_loops``."""
@@ -114,21 +122,25 @@ def correlate_rows(rows: np.ndarray, w: np.ndarray, b: np.ndarray, out_size: tup
     b_cols = strip_width(w_out, kw)
     wb = (b_cols - 1) * stride + kw
     bands = row_bands(w, b_cols, wb, stride)  # (KH, F*B, C*Wb)
-    out_rows = rows @ bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
+    t = bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b_cols)
+    out_rows = matmul_by_row_blocks(rows, t)  # rows @ T, below OpenBLAS's cliff
     n_batch = rows.shape[0] // (h_out * (w_out // b_cols))
-    # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), bias added
+    # (N, H_out, n_B, F, B) -> (N, F, H_out, n_B, B) = (N, F, H_out, W_out), then the bias
+    # (a copy, then an add over contiguous memory: measured 64 us against 88 for one add
+    # into the transposed layout, the book's CNN)
     out = np.empty((n_batch, f_out, h_out, w_out))
-    np.add(out_rows.reshape(n_batch, h_out, -1, f_out, b_cols).transpose(0, 3, 1, 2, 4),
-           b[:, None, None, None], out=out.reshape(n_batch, f_out, h_out, -1, b_cols))  # fmt: skip
+    by_strip = out_rows.reshape(n_batch, h_out, -1, f_out, b_cols).transpose(0, 3, 1, 2, 4)
+    out.reshape(n_batch, f_out, h_out, -1, b_cols)[...] = by_strip
+    out += b[:, None, None]
     return out
 
 
 def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, stride: int):
     """The weight gradient ``dw[f, c] = sum_n xp[n, c] ⋆ dout[n, f]`` from the row strips of
     :func:`stack_rows`: ``M = rows.T @ d``, ``d[(n, i, jb), (f, jj)] = dout[n, f, i, jb*B +
-    jj]``, sums over every strip what tap ``(m, c, x)`` met output ``(f, jj)``; the tap
-    ``(m, k)`` of filter ``f`` met it where ``x = jj*stride + k``, so
-    ``dw[f, c, m, k] = sum_jj M[(m, c, jj*stride + k), (f, jj)]``, a sum along a diagonal.
+    jj]``, sums over every strip what tap ``(q, c, x)`` met output ``(f, jj)``; the tap
+    ``(q, r)`` of filter ``f`` met it where ``x = jj*stride + r``, so
+    ``dw[f, c, q, r] = sum_jj M[(q, c, jj*stride + r), (f, jj)]``, a sum along a diagonal.
     ``(F, C, KH, KW)``.  Reference: ``dw`` of ``reference.conv2d_backward_loops``."""
     n_batch, f_out, h_out, w_out = dout.shape
     kh, kw = kernel_size
@@ -137,9 +149,95 @@ def correlate_dout_rows(rows: np.ndarray, dout: np.ndarray, kernel_size: tuple, 
     c_in = rows.shape[1] // (kh * wb)
     # (N, F, H_out, n_B, B) -> (N, H_out, n_B, F, B): dout in the strips' row order, one copy
     d = dout.reshape(n_batch, f_out, h_out, -1, b_cols).transpose(0, 2, 3, 1, 4)
-    met = rows.T @ d.reshape(-1, f_out * b_cols)  # (KH*C*Wb, F*B)
-    s_m, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
-    # diagonal[f, c, m, k, jj] = M[(m, c, jj*stride + k), (f, jj)], a view
-    diagonal = as_strided(met, (f_out, c_in, kh, kw, b_cols),
-                          (s_f, s_c, s_m, s_x, stride * s_x + s_j))  # fmt: skip
+    met = t_matmul_by_row_blocks(rows, d.reshape(-1, f_out * b_cols))  # rows.T @ d: (KH*C*Wb, F*B)
+    s_q, s_c, s_x, s_f, s_j = met.reshape(kh, c_in, wb, f_out, b_cols).strides
+    # diagonal[f, c, q, r, jj] = M[(q, c, jj*stride + r), (f, jj)], a view
+    diagonal = strided_view(met, (f_out, c_in, kh, kw, b_cols),
+                          (s_f, s_c, s_q, s_x, stride * s_x + s_j))  # fmt: skip
     return diagonal.sum(axis=-1)
+
+
+# -- the input gradient by row strips ----------------------------------------------------
+#
+# The mirror of the forward's strips.  Strip (n, i, jb)'s dout, its F*B values, times the
+# transposed band matrix of B columns gives the gradient of the KH*C*Wb input pixels that
+# strip read (rows i*stride + q, columns jb*B*stride + x); adding those back where
+# stack_rows copied them from is the full convolution.  Laid out with the batch innermost,
+# the strips at one column position jb and one kernel row q land on one contiguous run of
+# the input gradient's memory, so the adds are a few long ones.
+
+
+def dx_strip_width(w_out: int, kw: int) -> int:
+    """How many output columns ``B`` one strip of the input gradient holds: the forward's
+    :func:`strip_width` (8 for the book's 24 columns and 5-wide kernel) when it is at
+    least ``KW``; else (a ``W_out`` with no such divisor, a prime say) ``min(W_out, 2*KW)``,
+    the last strip part zeros.
+
+    A strip's product spends ``Wb = (B - 1)*stride + KW`` band entries on each output
+    column where ``KW`` hold weights; its put-back adds ``Wb`` input columns for every
+    ``B*stride`` it owns.  Wider strips waste arithmetic, narrower ones add more back."""
+    b = strip_width(w_out, kw)
+    return b if b >= min(w_out, kw) else min(w_out, 2 * kw)
+
+
+def full_convolve_strips(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, stride: int,
+                         b_cols: int | None = None):  # fmt: skip
+    """The full convolution of (dilated) ``dout`` with ``w`` by row strips:
+    ``(N, F, H_out, W_out) -> (N, C, Hp, Wp)``, the gradient of the padded input.
+
+    ``d[jb, (f, jj), (y, n)] = dout[n, f, i, jb*B + jj]`` where ``y = i*stride`` (0 on the
+    rows no output row starts at, and past ``W_out``): strip ``(n, i, jb)``'s dout as a
+    column.  ``T[(q, c, x), (f, jj)] = w[f, c, q, x - jj*stride]``, the row bands of ``B``
+    columns (:func:`row_bands`, those of :func:`correlate_rows`); ``T @ d[jb]`` is then
+    every pixel's share that strip read, which :func:`strip_put_back` adds up.  ``B``:
+    :func:`dx_strip_width` unless given.  Returned as a view.  (The product is wide, ``(60,
+    16) @ (16, 896)`` per strip position for the book's CNN: OpenBLAS has no cliff in that
+    shape, 0.044-0.048 ns per multiply-add from 768 to 2304 columns, so it is not split.)
+    Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop)."""
+    n_batch, c_in, hp, _ = padded_shape
+    f_out, _, kh, kw = w.shape
+    _, _, h_out, w_out = dout.shape
+    b = dx_strip_width(w_out, kw) if b_cols is None else b_cols
+    n_b = -(-w_out // b)  # strips per output row (ceil)
+    wb = (b - 1) * stride + kw
+    if n_b * b != w_out:  # the last strip's columns past W_out: zeros
+        dout = np.concatenate([dout, np.zeros((n_batch, f_out, h_out, n_b * b - w_out))], 3)
+    d = np.zeros((n_b, f_out, b, hp, n_batch))
+    # (N, F, H_out, n_B, B) -> (n_B, F, B, H_out, N): one copy, onto every stride-th row
+    strips = dout.reshape(n_batch, f_out, h_out, n_b, b).transpose(3, 1, 4, 2, 0)
+    d[:, :, :, 0 : stride * h_out : stride] = strips
+    bands = row_bands(w, b, wb, stride)  # (KH, F*B, C*Wb)
+    t = bands.transpose(0, 2, 1).reshape(kh * c_in * wb, f_out * b)
+    grad = np.matmul(t, d.reshape(n_b, f_out * b, hp * n_batch))  # (n_B, KH*C*Wb, Hp*N)
+    return strip_put_back(grad, padded_shape, (kh, kw), stride, b)
+
+
+def strip_put_back(grad: np.ndarray, padded_shape: tuple, kernel_size: tuple, stride: int,
+                   b_cols: int) -> np.ndarray:  # fmt: skip
+    """Add every strip's gradient back onto the pixels it stands for:
+    ``grad[jb, (q, c, x), (y, n)]`` onto ``dxp[n, c, y + q, jb*B*stride + x]``, for
+    ``grad: (n_B, KH*C*Wb, Hp*N)`` (rows ``y + q >= Hp`` must hold zeros) -> ``dxp: (N, C,
+    Hp, Wp)``, a view; pixels no strip reached get 0.  The adjoint of :func:`stack_rows`
+    (strips of ``b_cols`` output columns), in the layout :func:`full_convolve_strips` makes.
+
+    Neighbouring strips overlap (a strip reads ``Wb`` columns, the next starts ``B*stride``
+    further on), and so do kernel rows.  In ``dxp`` laid out ``(C, columns, Hp, N)``, the
+    pixels of one strip position ``jb`` and kernel row ``q`` are one run of memory, as long
+    as ``grad[jb, q]``: a loop over strip positions and kernel rows adds each whole
+    (15 adds for the book's CNN), every pixel of it at once."""
+    n_batch, c_in, hp, wp = padded_shape
+    kh, kw = kernel_size
+    n_b = grad.shape[0]
+    step = b_cols * stride  # from one strip's first column to the next's
+    wb = (b_cols - 1) * stride + kw
+    run = wb * hp * n_batch  # what one (strip position, kernel row, channel) adds
+    # one more column than the last strip reaches: the run of kernel row q ends q rows
+    # into it (zeros, rows y + q >= Hp)
+    dxt = np.zeros((c_in, max(wp, (n_b - 1) * step + wb + 1), hp, n_batch))
+    flat = dxt.reshape(c_in, -1)
+    grad = grad.reshape(n_b, kh, c_in, run)
+    for jb in range(n_b):  # a loop over strip positions and kernel rows, never pixels
+        for q in range(kh):
+            start = (jb * step * hp + q) * n_batch  # pixel (row q, column jb*B*stride)
+            flat[:, start : start + run] += grad[jb, q]
+    return dxt[:, :wp].transpose(3, 0, 2, 1)  # (C, Wp, Hp, N) -> (N, C, Hp, Wp), a view
