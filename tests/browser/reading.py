@@ -6,8 +6,9 @@ shown, their ink contrasts with their paper, and no filter alters their colours;
 dark theme no light slab sits behind an output and the sliders' labels and values contrast
 with the page; every picture has a name for assistive technology, test machinery is
 invisible.  At 1280 px, in both themes, axe-core finds no serious or critical
-accessibility violation (see axe.py).  With BT_SCREENSHOTS=1 a full-page screenshot of each view lands in
-_build/screenshots/ for a person to review (about 5 s each, so not by default).
+accessibility violation (see axe.py).  With BT_SCREENSHOTS=1 a full-page screenshot of
+each view lands in _build/screenshots/ for a person to review (about 5 s each, so not by
+default).
 """
 
 from __future__ import annotations
