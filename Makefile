@@ -87,10 +87,11 @@ lint: $(STAMP)
 	@echo "== ruff"
 	$(BIN)/ruff check src tests benchmarks tools
 
+# (two workers: one process left a core idle for half the stage)
 unit: $(STAMP)
-	@echo "== unit tests"
+	@echo "== unit tests (two workers)"
 	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/test_book_build.py \
-	  --ignore=tests/test_pdf.py -q -p no:cacheprovider
+	  --ignore=tests/test_pdf.py -q -p no:cacheprovider -n 2
 
 # Every chapter executed and its checked cells compared with the stored outputs -- twice:
 # with this machine's BLAS kernels, then with the oldest x86-64 set (Prescott), which any

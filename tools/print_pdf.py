@@ -15,6 +15,7 @@ headings, chapters at the top level.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import sys
@@ -199,6 +200,14 @@ PREPARE_JS = r"""([width, height]) => {
   return headings;
 }"""
 
+# Every display formula as laid out for paper: how far its glyphs stick out of its box
+# (px; over 0.5, the printed formula is clipped at the margin) and its first characters.
+FORMULAS_JS = """() => [...document.querySelectorAll('mjx-container[display]')].map(box => {
+  const math = box.querySelector('mjx-math').getBoundingClientRect();
+  return {over: math.width - box.getBoundingClientRect().width,
+          text: box.textContent.slice(0, 60)};
+})"""
+
 FOOTER = (
     '<div style="font-size:9px; width:100%; text-align:center; color:#555;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -277,10 +286,20 @@ def add_bookmarks(pdf_file: Path, headings: list[dict]) -> None:
         writer.write(out)
 
 
+def layout_file(pdf_file: Path) -> Path:
+    """Where print_pdf records the layout it printed (the PDF's tests read it)."""
+    return pdf_file.with_suffix(".layout.json")
+
+
 def print_pdf(root: Path, pdf_file: Path) -> list[str]:
+    """Print the page to ``pdf_file`` and record beside it, in ``layout_file``, what the
+    PDF cannot tell afterwards: each display formula's fit as laid out for this print
+    (and the headings).  Returns the chapters' titles."""
     off_machine: list[str] = []
+    layout_file(pdf_file).unlink(missing_ok=True)
     with prepared(root, off_machine) as (page, headings):
         titles = page.evaluate(CHAPTERS_JS)
+        formulas = page.evaluate(FORMULAS_JS)
         pdf_file.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(pdf_file),
@@ -295,6 +314,8 @@ def print_pdf(root: Path, pdf_file: Path) -> list[str]:
     if off_machine:
         raise SystemExit(f"print_pdf: the page tried to reach the network: {off_machine[:5]}")
     add_bookmarks(pdf_file, headings)
+    layout = {"formulas": formulas, "headings": headings}
+    layout_file(pdf_file).write_text(json.dumps(layout, indent=1), encoding="utf-8")
     return titles
 
 

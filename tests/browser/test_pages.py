@@ -101,3 +101,24 @@ def test_book_size_and_interactive_count():
     assert sliders >= 5, f"only {sliders} sliders in the static book"
     assert animations >= 3, f"only {animations} animations in the static book"
     print(f"\nbook: {total:.1f} MB, {sliders} sliders and {animations} animations")
+
+
+def test_axe_finds_a_violation_of_each_kind_it_is_asked_about(browser):
+    """The accessibility check can fail: axe flags faint text and a picture without a
+    name; asked only about colour (the dark theme's run), it flags the text alone."""
+    import axe
+
+    context, page = new_page(browser, 800)
+    try:
+        page.set_content(
+            '<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+            '<p style="color:#777;background:#888">faint text</p>'
+            '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="40" height="40">'
+            "</main></body></html>"
+        )
+        serious, _ = axe.violations(page)
+        assert {"color-contrast", "image-alt"} <= {v["id"] for v in serious}
+        serious, _ = axe.violations(page, only=axe.COLOUR)
+        assert {v["id"] for v in serious} == {"color-contrast"}
+    finally:
+        context.close()
