@@ -2,8 +2,9 @@
 
 A JupyterLab server is started from this venv, headless, on 127.0.0.1 with a token, over a
 temporary copy of the chapters (the tracked notebooks are never opened, so autosave cannot
-touch them).  For each chapter Chromium opens the notebook (``?reset``: no tabs restored
-from an earlier workspace), runs all cells, and checks that every cell ran without an
+touch them).  For each chapter the server starts its kernel, Chromium opens the notebook
+(``?reset``: no tabs restored from an earlier workspace), waits until the page is connected
+to that kernel, runs all cells, and checks that every cell ran without an
 error, that each slider moved with the keyboard redraws its figure in Python within a few
 seconds, that each animation's player appears, and that nothing was fetched from off the
 machine.  Every wait is bounded: a broken chapter fails, it does not hang.
@@ -143,6 +144,45 @@ def lab_page(browser):
     context.close()
 
 
+def _api(lab, path: str, body: dict | None = None):
+    """The server's REST API: GET ``path``, or POST ``body`` as JSON."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{lab['url']}/api/{path}?token={lab['token']}", data=data,
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.load(r)
+
+
+def _start_kernel(lab, name: str) -> None:
+    """Start the kernel of notebook ``name`` on the server, as a session for that path, so
+    that JupyterLab, opening the notebook, connects to it instead of asking which kernel
+    to start (its "Select Kernel" dialog came up at a time that varied with the load,
+    sometimes after the toolbar already read "idle", and a Run All given then ran nothing)."""
+    _api(lab, "sessions", {"path": name, "name": name, "type": "notebook",
+                           "kernel": {"name": "python3"}})  # fmt: skip
+
+
+def _wait_for_connected_kernel(lab, page, name: str, timeout: float = 60) -> None:
+    """Until the server reports the kernel of notebook ``name`` idle and connected to the
+    page (on failure, a screenshot of ``page`` shows why)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        kernels = [s["kernel"] for s in _api(lab, "sessions") if s["path"] == name]
+        if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
+            return
+        if time.monotonic() > deadline:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shot = SCREENSHOTS / f"live-{Path(name).stem}.png"
+            page.screenshot(path=str(shot))
+            pytest.fail(f"{name}: no idle kernel connected after {timeout:.0f} s "
+                        f"(kernels: {kernels}; {shot})")  # fmt: skip
+        # (Playwright's wait, not time.sleep: the guard's route handler answers the page's
+        # requests only while a Playwright call runs, so a sleep would stall the page)
+        page.wait_for_timeout(250)
+
+
 def _run_all(page) -> dict:
     """Run > Run All Cells, then wait until every cell has run, one raised (JupyterLab stops
     there), or nothing has changed for a while with no cell running."""
@@ -166,25 +206,15 @@ def _run_all(page) -> dict:
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_chapter_runs_live(lab, lab_page, path):
     page = lab_page
+    _start_kernel(lab, path.name)
     page.goto(f"{lab['url']}/lab/tree/{path.name}?reset&token={lab['token']}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-CodeCell", timeout=60_000)
-    # JupyterLab may ask which kernel to start (a fresh workspace): take the one offered.
-    # Whichever comes first, that dialog or the idle kernel, is waited for (no fixed wait).
-    dialog = page.locator(".jp-Dialog").filter(has_text="Select Kernel")
-    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    dialog.or_(idle).first.wait_for(timeout=60_000)
-    if dialog.is_visible():
-        dialog.get_by_role("button", name="Select", exact=True).click()
-    # the kernel must be up before "Run All" (the toolbar shows its status)
-    idle.wait_for(timeout=60_000)
+    # the notebook's kernel must be up before "Run All": the server reports it idle with
+    # the page connected to it, and the toolbar shows it idle
+    _wait_for_connected_kernel(lab, page, path.name)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
 
     state = _run_all(page)
-    if not any(re.fullmatch(r"\[(\d+|\*)\]:", p) for p in state["prompts"]):
-        # Run All reached the page before the page's kernel connection was ready (seen
-        # once under load: every cell rendered, no code cell sent, the kernel idle): the
-        # menu command is given again, once; every cell must still run to pass
-        print(f"{path.name}: no cell started after Run All; Run All again")
-        state = _run_all(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"live-{path.stem}.png"), full_page=False)
     assert not state["errors"], f"{path.name}: a cell raised:\n{state['errors'][0][-2000:]}"
