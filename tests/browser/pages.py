@@ -56,6 +56,11 @@ def switch_theme(page, theme: str) -> None:
         page.evaluate("document.querySelector('.theme-switch-button').click()")
     shown = page.evaluate("document.documentElement.dataset.theme")
     assert shown == theme, f"three clicks of the theme button left the page {shown}, not {theme}"
+    # the colours a check reads are the theme's, not a step of a CSS transition towards them
+    page.evaluate(
+        "Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition)"
+        ".map(a => a.finished.catch(() => null)))"
+    )
 
 
 def check_sliders(page, doc, n_views) -> None:
