@@ -199,7 +199,7 @@ def full_convolve_strips(dout: np.ndarray, w: np.ndarray, padded_shape: tuple, s
     columns (:func:`row_bands`, those of :func:`correlate_rows`); ``T @ d[jb]`` is then
     every pixel's share that strip read, which :func:`strip_put_back` adds up.  ``B``:
     :func:`dx_strip_width` unless given.  Returned as a view.  (The product is wide, ``(60,
-    16) @ (16, 896)`` per strip position for the book's CNN: OpenBLAS has no cliff in that
+    16) @ (16, 896)`` per strip position for the book's CNN: OpenBLAS keeps its pace in that
     shape, 0.044-0.048 ns per multiply-add from 768 to 2304 columns, so it is not split.)
     Reference: ``dx`` of ``reference.conv2d_backward_loops`` (before its crop)."""
     n_batch, c_in, hp, _ = padded_shape
