@@ -107,7 +107,8 @@ def pool_max(case):
 def route_to_max(case):
     x, dout, _, size, stride = pool_arrays(case)
     taps = kernels.pool_taps(x, size, stride)
-    return kernels.route_to_max(dout, taps, x.shape, size, stride), (
+    out = taps.max(axis=0)
+    return kernels.route_to_max(dout, taps, out, x.shape, size, stride), (
         reference.maxpool2d_backward_loops(x, dout, size, stride)
     )
 
@@ -245,31 +246,6 @@ def test_dx_strip_width():
     assert kernels.dx_strip_width(24, 5) == 8  # the book's CNN: the forward's strips
     assert kernels.dx_strip_width(23, 5) == 10  # a prime width: 2*KW, the last strip part zeros
     assert kernels.dx_strip_width(3, 5) == 3  # narrower than the kernel: one strip
-
-
-@pytest.mark.parametrize(
-    "m, k, n", [(2304, 60, 16), (2305, 60, 16), (100, 60, 16), (9, 1000, 1000)]
-)
-def test_products_by_row_blocks_are_the_products(rng, m, k, n):
-    """Above the block size (2304 rows: three blocks; 2305: a shorter tail block; 9 rows of
-    a million multiply-adds each: one row a block) and below it (100 rows: whole)."""
-    from backprop_tour.kernels import products
-
-    step = products.row_block(m, k * n)
-    assert (step < m) == (m * k * n > products.BLOCK_MADDS)
-    a, b, d = rng.standard_normal((m, k)), rng.standard_normal((k, n)), rng.standard_normal((m, n))
-    np.testing.assert_allclose(kernels.matmul_by_row_blocks(a, b), a @ b, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(
-        kernels.t_matmul_by_row_blocks(a, d), a.T @ d, rtol=1e-12, atol=1e-11
-    )
-
-
-def test_products_split_the_book_strips_under_the_cliff():
-    from backprop_tour.kernels import products
-
-    assert products.row_block(2304, 60 * 16) == 768  # three blocks of 0.74 M multiply-adds
-    assert products.row_block(2305, 60 * 16) == 769  # 769, 769 and a tail of 767
-    assert products.row_block(100, 60 * 16) == 100  # 0.1 M: whole
 
 
 def test_strided_view_is_as_strided_and_checks_its_bounds():

@@ -245,20 +245,6 @@ def test_benchmark_input_grad_prints_every_way_and_the_floor(monkeypatch, capsys
         assert name in out
 
 
-def test_benchmark_products_times_every_block_size_and_the_library(monkeypatch, capsys):
-    bench = load("bench_products", "benchmarks")
-    a, b = np.arange(12.0).reshape(6, 2), np.arange(8.0).reshape(2, 4)
-    d = np.arange(24.0).reshape(6, 4)
-    np.testing.assert_allclose(bench.by_blocks(a, b, 4), a @ b)  # blocks of 4 and 2 rows
-    np.testing.assert_allclose(bench.t_by_blocks(a, d, 4), a.T @ d)
-    monkeypatch.setattr(sys, "argv", ["bench_products.py", "--number", "1"])
-    bench.main()
-    out = capsys.readouterr().out
-    assert "(2304, 60) @ (60, 16)" in out and "(2304, 60).T @ (2304, 16)" in out
-    assert "768 rows of 2304" in out
-    assert len([line for line in out.splitlines() if " 2.21 " in line]) == 2
-
-
 # -- tools/chromium.py: run, skip or fail the stages that need a browser ----------------
 
 

@@ -278,13 +278,13 @@ class MaxPool2D(Layer):
             raise ValueError(f"{self!r}: window {k}x{k} is larger than the input {h}x{w}")
         taps = pool_taps(x, k, s)  # taps[t]: what position t of every window sees
         out = taps.max(axis=0)  # the maximum of each window
-        return self._finish_forward(out, (taps, x.shape))
+        return self._finish_forward(out, (taps, out, x.shape))
 
     def backward(self, dout):
         dout = self._start_backward(dout)
-        taps, x_shape = self._cache
+        taps, out, x_shape = self._cache
         # route each dout to its window's maximum (the first one on a tie); others get 0
-        return route_to_max(dout, taps, x_shape, self.size, self.stride)
+        return route_to_max(dout, taps, out, x_shape, self.size, self.stride)
 
 
 class ReLU(Layer):

@@ -8,6 +8,8 @@ target of the wrong shape raise a ValueError instead of becoming a silent NaN.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import as_float_array, check_finite, check_ndim
@@ -51,7 +53,7 @@ class SoftmaxCrossEntropy(Loss):
         who = self.name
         z = as_float_array(logits, who, "logits")
         check_ndim(z, 2, who, "(N, K)", "logits")
-        if not np.isfinite(z.sum()):  # one sum first; the full check names the bad entry
+        if not math.isfinite(z.sum()):  # one sum first; the full check names the bad entry
             check_finite(z, who, "logits")
         y = np.asarray(labels)
         if y.ndim != 1 or y.shape[0] != z.shape[0]:
@@ -76,20 +78,21 @@ class SoftmaxCrossEntropy(Loss):
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1)
-        self._cache = (e, total, y)
-        return float(np.mean(np.log(total) - shifted[rows, y]))
+        self._cache = (e, total, y, rows)
+        # the mean over the batch, as sum / N (what np.mean computes, without its wrapper)
+        return float((np.log(total) - shifted[rows, y]).sum() / n)
 
     @property
     def probs(self) -> np.ndarray:
         """softmax of the last logits, ``(N, K)``."""
-        e, total, _ = self._start_backward()
+        e, total, _, _ = self._start_backward()
         return e / total[:, None]
 
     def backward(self) -> np.ndarray:
-        e, total, y = self._start_backward()
+        e, total, y, rows = self._start_backward()
         n = e.shape[0]
         dz = e / (n * total[:, None])  # softmax probabilities p, divided by N
-        dz[np.arange(n), y] -= 1.0 / n  # (p - onehot(y)) / N
+        dz[rows, y] -= 1.0 / n  # (p - onehot(y)) / N
         return dz
 
 

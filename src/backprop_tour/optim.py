@@ -24,10 +24,10 @@ class SGD:
 
     def step(self) -> None:
         params, grads = self.model.params, self.model.grads
-        missing = [] if params.keys() == grads.keys() else sorted(set(params) - set(grads))
+        missing = [key for key in params if key not in grads]
         if missing:
             raise ValueError(
-                f"SGD.step: no gradient for {missing}; call loss.backward() and "
+                f"SGD.step: no gradient for {sorted(missing)}; call loss.backward() and "
                 "model.backward(...) before step()"
             )
         for key, p in params.items():

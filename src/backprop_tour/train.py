@@ -117,6 +117,6 @@ def _train_epoch(model, loss, optimizer, x, y, batch_size, rng, history) -> None
         history.batch_loss.append(loss.forward(scores, yb))
         model.backward_params(loss.backward())  # no dJ/d(images): nothing upstream uses it
         optimizer.step()
-        correct += int(np.sum(scores.argmax(axis=1) == yb))
+        correct += int((scores.argmax(axis=1) == yb).sum())
     history.train_acc.append(correct / n)
     history.epoch_seconds.append(time.perf_counter() - start)

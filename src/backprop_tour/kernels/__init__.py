@@ -7,11 +7,11 @@ operation (what ``layers.py`` calls)   how                              referenc
 =====================================  ===============================  ===================================
 ``windows(xp, kernel_size, stride)``   row strips (narrow inputs) or    the windows the loops slice
                                        im2col
-``correlate(xw, w, b)``                one product with the strips and  ``conv2d_forward_loops``
-                                       row bands (in blocks of rows,
-                                       ``products``), or with the im2col
-                                       matrix (``few_rows_matmul``)
-``correlate_dout(xw, dout)``           the same matrix, transposed      ``conv2d_backward_loops``'s dw
+``correlate(xw, w, b)``                one product per image and filter ``conv2d_forward_loops``
+                                       with the strips and row bands,
+                                       or one with the im2col matrix
+                                       (``few_rows_matmul``)
+``correlate_dout(xw, dout)``           the same matrices, transposed    ``conv2d_backward_loops``'s dw
                                        (row strips: then a diagonal sum)
 ``full_convolve(dout, w, s, shape)``   row strips, their shares added   ``conv2d_backward_loops``'s dx
                                        back (narrow inputs), or col2im
@@ -19,8 +19,8 @@ operation (what ``layers.py`` calls)   how                              referenc
 ``route_to_max(dout, taps, ...)``      winners found tap by tap         ``maxpool2d_backward_loops``
 =====================================  ===============================  ===================================
 
-``products.py`` (products of tall, thin matrices in blocks of rows) and ``views.py`` (strided
-views of an array's memory) are helpers of the operations above, not operations.
+``views.py`` (strided views of an array's memory) is a helper of the operations above, not
+an operation.
 
 A reader learning the rules never needs this package: ``layers.py`` says what is computed,
 ``reference.py`` how, one term at a time.
@@ -29,7 +29,6 @@ A reader learning the rules never needs this package: ``layers.py`` says what is
 from .columns import Windows, col2im, few_rows_matmul, im2col, windows
 from .conv2d import correlate, correlate_dout, full_convolve, full_convolve_col2im
 from .pool import pool_taps, route_to_max
-from .products import matmul_by_row_blocks, t_matmul_by_row_blocks
 from .row_bands import (
     band_pays,
     correlate_dout_rows,
@@ -58,13 +57,11 @@ __all__ = [
     "full_convolve_rows",
     "full_convolve_strips",
     "im2col",
-    "matmul_by_row_blocks",
     "pool_taps",
     "route_to_max",
     "row_bands",
     "stack_rows",
     "strip_put_back",
     "strip_width",
-    "t_matmul_by_row_blocks",
     "windows",
 ]

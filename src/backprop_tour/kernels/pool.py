@@ -29,14 +29,16 @@ def pool_taps(x: np.ndarray, size: int, stride: int) -> np.ndarray:
     return taps
 
 
-def route_to_max(dout: np.ndarray, taps: np.ndarray, x_shape: tuple, size: int, stride: int):
+def route_to_max(dout: np.ndarray, taps: np.ndarray, out: np.ndarray, x_shape: tuple,
+                 size: int, stride: int):  # fmt: skip
     """Each ``dout[n, c, i, j]`` routed to the input that was its window's maximum, the
     first tap in row-major order on a tie; overlapping routes add up.  ``dout: (N, C,
-    H_out, W_out)``, ``taps`` from :func:`pool_taps` -> ``dx: x_shape``.
+    H_out, W_out)``, ``taps`` from :func:`pool_taps` and ``out``, their maximum over the
+    taps (the forward's result, not computed again) -> ``dx: x_shape``.
     Reference: ``reference.maxpool2d_backward_loops``."""
     _, _, h, w = x_shape
     _, _, _, h_out, w_out = taps.shape
-    hit = taps == taps.max(axis=0)  # hit[t]: tap t holds its window's maximum
+    hit = taps == out  # hit[t]: tap t holds its window's maximum
     taken = hit[0].copy()  # windows whose maximum an earlier tap holds
     for t in range(1, size * size):  # taps in row-major order: on a tie the first one wins
         np.greater(hit[t], taken, out=hit[t])  # a hit, and no earlier hit
