@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import re
 import unicodedata
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -180,14 +181,36 @@ def printed_page():
     return BeautifulSoup(PRINT_HTML.read_text(encoding="utf-8"), "html.parser")
 
 
+#: The code exercises' solutions: hidden on screen until opened, printed open.
+SOLUTIONS = "div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide"
+
+
 def printed_code_lines(soup) -> list[str]:
-    """Every line of code and of text output the PDF prints (hidden cells are not printed)."""
+    """Every line of code and of text output the PDF prints (hidden cells are not printed;
+    the solutions are)."""
+    solutions = soup.select(SOLUTIONS)
     lines = []
     for pre in soup.select("article div.highlight pre"):
-        if pre.find_parent("details", class_=["hide", "above-input"]):
+        hidden = pre.find_parent("details", class_="hide")
+        if hidden is not None and hidden not in solutions:
             continue
         lines += [line for line in pre.get_text().splitlines() if line.strip()]
     return lines
+
+
+def test_every_solution_is_printed(printed_page, pages_text):
+    """A paper reader cannot open a solution: the code exercises' solutions print open
+    under their titles, as the prose exercises' do (print_pdf opens them).  Every title
+    is in the PDF, as a line of its own (after its icon), as often as on the page."""
+    code = [d.select_one("summary p.admonition-title") for d in printed_page.select(SOLUTIONS)]
+    prose = [d.select_one("p.admonition-title") for d in printed_page.select("div.dropdown")]
+    titles = Counter(t.get_text(strip=True) for t in code + prose if t is not None)
+    titles = Counter({k: n for k, n in titles.items() if k.startswith("Solution")})
+    assert sum(titles.values()) >= 20, f"only {titles} solutions found in {PRINT_HTML.name}"
+    lines = [re.sub("[\ue000-\uf8ff]", "", line).strip()  # icons: private-use glyphs
+             for text in pages_text for line in text.splitlines()]  # fmt: skip
+    printed = Counter(line for line in lines if line in titles)
+    assert printed == titles, f"solutions on the page {dict(titles)}, in the PDF {dict(printed)}"
 
 
 def body_texts(pages_text) -> list[str]:

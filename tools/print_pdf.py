@@ -8,7 +8,8 @@ default frame, each animation a strip of key frames).  Here the page is served o
 chapter starts on a new page (the book's own table of contents opens it), and Chromium
 prints A4 pages with page numbers.  PRINT_CSS and PREPARE_JS lay the page out for paper
 (code wraps, short blocks and figures with their captions stay whole, wide formulas and
-tables shrink to the column); the bookmarks are then written with pypdf from the page's
+tables shrink to the column, the code exercises' solutions print open like the prose
+ones); the bookmarks are then written with pypdf from the page's
 headings, chapters at the top level.
 """
 
@@ -42,6 +43,13 @@ PRINT_CSS = """
   span[id^="document-"] { display: block; break-before: page; }
   div.cell_output img, .bt-print-strip img { max-width: 100%; break-inside: avoid; }
   details.hide, details.above-input { display: none; }
+  /* A code exercise's solution is printed, open under its "Solution" title, as the prose
+     exercises' are (PREPARE_JS opens it); no chevron, no "Click to show" on paper. */
+  div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide {
+    display: block; }
+  div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide > summary::after,
+  div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide > summary
+    > p.admonition-title::after { content: none !important; display: none !important; }
 
   /* Code wraps at the margin instead of being cut there, and a long cell splits between
      its lines (a scrolling box would be printed whole or clipped). */
@@ -76,6 +84,10 @@ PRINT_CSS = """
 #: the headings for the bookmarks: [{level, title, ids}], chapters at level 0.
 PREPARE_JS = r"""([width, height]) => {
   const tall = (el) => el.getBoundingClientRect().height;
+
+  // Code exercises' solutions print open (PRINT_CSS shows them), before anything is measured.
+  const solutions = 'div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide';
+  for (const solution of document.querySelectorAll(solutions)) solution.open = true;
 
   // A display formula wider than its column is scaled down to fit (MathJax's CHTML
   // output is sized in em, so its font size scales it whole).
