@@ -37,8 +37,11 @@ def violations(page, only: str | None = None) -> tuple[list[dict], list[dict]]:
     ``only``, an axe tag, only the default rules that carry it."""
     if not AXE.is_file():
         raise FileNotFoundError(f"{AXE} is missing: run `make assets` (npm ci installs axe-core)")
+    # the page as a reader meets it: late scripts have run, and colours have settled (a
+    # wait for the theme's CSS transitions alone once let axe read the search button's
+    # colour mid-transition, in a fresh-clone run)
+    page.wait_for_timeout(1000)
     if not page.evaluate("typeof axe !== 'undefined'"):  # the page's first run
-        page.wait_for_timeout(1000)  # the page as a reader meets it: late scripts have run
         page.add_script_tag(path=str(AXE))
     found = page.evaluate(RUN_JS, only)
     serious = [v for v in found if v["impact"] in FAIL_ON]

@@ -57,9 +57,11 @@ def switch_theme(page, theme: str) -> None:
     shown = page.evaluate("document.documentElement.dataset.theme")
     assert shown == theme, f"three clicks of the theme button left the page {shown}, not {theme}"
     # the colours a check reads are the theme's, not a step of a CSS transition towards them
+    # (two animation frames first: the transitions exist once the style is recomputed)
     page.evaluate(
-        "Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition)"
-        ".map(a => a.finished.catch(() => null)))"
+        "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        ".then(() => Promise.all(document.getAnimations()"
+        ".filter(a => a instanceof CSSTransition).map(a => a.finished.catch(() => null))))"
     )
 
 
