@@ -107,3 +107,54 @@ def test_worst_index_points_at_the_largest_difference_or_the_first_nan():
     assert worst_index(np.full(2, np.nan), np.zeros(2), finite_only=True) is None
     assert worst_index(np.zeros(0), np.zeros(0)) is None
     assert worst_index(np.float64(1.0), np.float64(2.0)) == ()
+
+
+class Whole:
+    """A model that is not a Sequential: check_model runs the whole forward pass for every
+    central difference (the plain definition the shortcut must agree with)."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def forward(self, x):
+        return self.model.forward(x)
+
+    def backward(self, dout):
+        return self.model.backward(dout)
+
+    @property
+    def params(self):
+        return self.model.params
+
+    @property
+    def grads(self):
+        return self.model.grads
+
+
+def _small_cnn(rng):
+    return bt.Sequential(
+        bt.Conv2D(1, 2, 3, rng=rng), bt.ReLU(), bt.MaxPool2D(2), bt.Flatten(),
+        bt.Dense(8, 5, rng=rng), bt.Sigmoid(), WrongDense(5, 3, rng=rng),
+    )  # fmt: skip
+
+
+def test_check_model_restarts_each_pass_at_the_nudged_layer_with_the_same_numbers():
+    """In a Sequential the layers before the nudged one run once, not twice per
+    parameter; every line of the report (error, worst index, both values there) is the
+    one the whole pass gives, the wrong bias gradient of the last layer included."""
+    from backprop_tour.gradcheck import check_model
+
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(2, 1, 6, 6)), np.array([0, 2])
+    model = _small_cnn(np.random.default_rng(5))
+    first = model.layers[0]
+    calls = []
+    first.forward = lambda a: calls.append(1) or type(first).forward(first, a)
+    short = check_model(model, bt.SoftmaxCrossEntropy(), x, y)
+    n_conv = model.params["0.W"].size + model.params["0.b"].size
+    # one pass for backward, one for the inputs of the later layers, two per conv parameter
+    assert len(calls) == 2 + 2 * n_conv
+    del first.forward
+    whole = check_model(Whole(model), bt.SoftmaxCrossEntropy(), x, y)
+    assert short == whole
+    assert [r.name for r in short if not r.ok] == ["6.b"]
