@@ -2,9 +2,11 @@
 
 A JupyterLab server is started from this venv, headless, on 127.0.0.1 with a token, over a
 temporary copy of the chapters (the tracked notebooks are never opened, so autosave cannot
-touch them).  For each chapter the server starts its kernel, Chromium opens the notebook
-(``?reset``: no tabs restored from an earlier workspace), waits until the page is connected
-to that kernel, runs all cells, and checks that every cell ran without an
+touch them).  JupyterLab is loaded once per server (``?reset``: no tabs restored from an
+earlier workspace) and each chapter is opened in it in turn, as a reader opens the next
+notebook from the file browser.  For each chapter the server starts its kernel, the page
+opens the notebook, waits until it is connected to that kernel, runs all cells, and checks
+that every cell ran without an
 error, that each slider moved with the keyboard redraws its figure in Python within a few
 seconds, that each animation's player appears, and that nothing was fetched from off the
 machine.  Every wait is bounded: a broken chapter fails, it does not hang.
@@ -99,6 +101,8 @@ def lab(tmp_path_factory):
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
         f"--LabApp.user_settings_dir={root / 'settings'}",
         f"--LabApp.workspaces_dir={root / 'workspaces'}",
+        # window.jupyterapp: the page opens and closes notebooks with JupyterLab's commands
+        "--LabApp.expose_app_in_browser=True",
     ]  # fmt: skip
     if os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -135,13 +139,54 @@ def _tail(path: Path, n: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def lab_page(browser):
+    """One JupyterLab page for the module's chapters (loading JupyterLab took about 5 s of
+    each chapter's test when every chapter had a page of its own)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = guard(context.new_page(), local_schemes=("data:", "blob:"))
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+# Close every open document without saving (its outputs are this run's, in a temporary
+# copy) and without a dialog, then open the notebook ``path``.
+OPEN_JS = """async (path) => {
+  const app = window.jupyterapp;
+  for (const w of [...app.shell.widgets('main')]) {
+    if (w.context) { w.context.model.dirty = false; }
+    w.dispose();
+  }
+  await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+}"""
+
+
+def _open_notebook(lab, page, name: str) -> None:
+    """Show notebook ``name`` in the page: JupyterLab is loaded the first time (or again,
+    should an earlier chapter have left it unusable); after that the notebook is opened
+    with JupyterLab's own command and the previous one closed."""
+    page.off_machine.clear()
+    loaded = page.url.startswith(f"{lab['url']}/lab") and page.evaluate(
+        "() => !!(window.jupyterapp && window.jupyterapp.shell)"
+    )
+    if loaded:
+        try:
+            page.evaluate(OPEN_JS, name)
+            return
+        except Exception:  # a dialog or a broken shell left by a failed chapter: reload
+            pass
+    page.goto(f"{lab['url']}/lab/tree/{name}?reset&token={lab['token']}")
+
+
+def _end_session(lab, name: str) -> None:
+    """Shut down the kernel of notebook ``name`` (its chapter is done)."""
+    for s in _api(lab, "sessions"):
+        if s["path"] == name:
+            request = urllib.request.Request(
+                f"{lab['url']}/api/sessions/{s['id']}?token={lab['token']}", method="DELETE"
+            )
+            urllib.request.urlopen(request, timeout=30).close()
 
 
 def _api(lab, path: str, body: dict | None = None):
@@ -207,7 +252,14 @@ def _run_all(page) -> dict:
 def test_chapter_runs_live(lab, lab_page, path):
     page = lab_page
     _start_kernel(lab, path.name)
-    page.goto(f"{lab['url']}/lab/tree/{path.name}?reset&token={lab['token']}")
+    _open_notebook(lab, page, path.name)
+    try:
+        _check_chapter(lab, page, path)
+    finally:
+        _end_session(lab, path.name)
+
+
+def _check_chapter(lab, page, path: Path) -> None:
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-CodeCell", timeout=60_000)
     # the notebook's kernel must be up before "Run All": the server reports it idle with
     # the page connected to it, and the toolbar shows it idle
