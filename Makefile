@@ -137,6 +137,8 @@ STAGES := lint unit nbval book built browser printed live
 
 # Decided once, before the first stage: in CI a missing browser fails at once, not after
 # the book is built; outside CI its stages are skipped and the last line names them.
+# The unit tests run beside nbval (they kept the two cores only half busy on their own,
+# nbval about 88%).
 # The page the PDF is printed from is built beside the HTML book, one build on each core
 # (each is mostly one process: a kernel, then Sphinx); `printed` then only prints it, beside
 # the browser tests (printing keeps about one core busy, the browser tests about 1.7).
@@ -146,6 +148,9 @@ test: $(STAMP)
 	  case " $$skipped " in *" $$stage "*) continue;; esac; \
 	  name=$$stage; \
 	  case "$$stage $$skipped" in \
+	    unit*) name="unit+nbval"; \
+	      run="$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval";; \
+	    nbval*) continue;; \
 	    "book "*printed*) run="$(MAKE) --no-print-directory book";; \
 	    book*) run="$(MAKE) --no-print-directory -j2 --output-sync=target book print-html";; \
 	    browser*) name="browser+printed"; \
