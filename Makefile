@@ -42,11 +42,19 @@ assets: $(STAMP)
 # _ext/bt_book.py serves the offline assets when _assets/ has them, else the CDNs (it says so).
 JUPYTER_BOOK := $(BIN)/jupyter-book build . -W -n --keep-going
 
+# FROM_NBVAL=1 (make test): build from the notebooks nbval has just executed and saved in
+# _build/executed/ (tools/nbval_save.py) instead of executing every chapter once more.
+EXECUTED := _build/executed
+# $(call from_nbval,MODE): the environment that makes the build read nbval's MODE run
+from_nbval = $(if $(FROM_NBVAL),BACKPROP_TOUR_EXECUTED=$(EXECUTED)/$(1))
+# ... and what the build says it does
+executes = $(if $(FROM_NBVAL),the chapters as nbval executed them in $(EXECUTED)/$(1),every notebook executed afresh)
+
 book: $(STAMP) assets
-	@echo "== building the book into $(HTML) (every notebook executed afresh)"
+	@echo "== building the book into $(HTML) ($(call executes,html))"
 	@rm -rf $(HTML) _build/.doctrees _build/jupyter_execute
 	@start=$$(date +%s); \
-	  BACKPROP_TOUR_STATIC=1 $(JUPYTER_BOOK) || exit 1; \
+	  BACKPROP_TOUR_STATIC=1 $(call from_nbval,html) $(JUPYTER_BOOK) || exit 1; \
 	  echo "== book built in $$(( $$(date +%s) - start )) s: $$(du -sh $(HTML) | cut -f1) in $(HTML)"
 
 # The whole book as one PDF, offline: a single-page build in print mode (sliders as their
@@ -62,10 +70,10 @@ PRINT_HTML := _build/print/_build/singlehtml
 
 # The single page the PDF is printed from (make test builds it beside the HTML book).
 print-html: $(STAMP) assets
-	@echo "== building the book for print into $(PRINT_HTML) (every notebook executed afresh; log: _build/print.log)"
+	@echo "== building the book for print into $(PRINT_HTML) ($(call executes,print); log: _build/print.log)"
 	@rm -rf _build/print; mkdir -p _build; \
 	start=$$(date +%s); \
-	BACKPROP_TOUR_PRINT=1 $(JUPYTER_BOOK) --builder singlehtml --path-output _build/print \
+	BACKPROP_TOUR_PRINT=1 $(call from_nbval,print) $(JUPYTER_BOOK) --builder singlehtml --path-output _build/print \
 	  >_build/print.log 2>&1 || { tail -40 _build/print.log; exit 1; }; \
 	echo "== print page built in $$(( $$(date +%s) - start )) s"
 
@@ -98,24 +106,32 @@ unit: $(STAMP)
 # x86-64 CPU runs and which rounds differently.  Both must print what is stored: a checked
 # cell prints only what the mathematics fixes, never digits of rounding noise.  The two runs
 # go side by side, one BLAS thread each, so that they take one run's time on two cores.
+# Each run keeps what it executed (tools/nbval_save.py), and make test builds the book from
+# that instead of executing every chapter twice more: the first run draws the figures as
+# the HTML book does (sliders with every frame), the second as the print page does; the
+# chapters run live (sliders redrawn by Python) in make live.
 NBVAL := BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
-	--nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider
+	--nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider \
+	-p tools.nbval_save
 
 nbval: $(STAMP)
 	@echo "== notebooks: stored outputs light, then every chapter executed by nbval (twice)"
 	$(BIN)/python tools/check_notebooks.py book/*.ipynb
-	@mkdir -p _build
+	@rm -rf $(EXECUTED); mkdir -p _build
 	@if [ "$$(uname -m)" = x86_64 ]; then \
-	  echo "== nbval, side by side (one core each): this machine's BLAS kernels ($$($(BIN)/python tools/blas_kernel.py)) and OPENBLAS_CORETYPE=Prescott ($$(OPENBLAS_CORETYPE=Prescott $(BIN)/python tools/blas_kernel.py))"; \
-	  OPENBLAS_NUM_THREADS=1 $(NBVAL) >_build/nbval-native.log 2>&1 & native=$$!; \
-	  OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott $(NBVAL) >_build/nbval-prescott.log 2>&1 & prescott=$$!; \
+	  echo "== nbval, side by side (one core each): this machine's BLAS kernels ($$($(BIN)/python tools/blas_kernel.py)), figures as in the HTML book, and OPENBLAS_CORETYPE=Prescott ($$(OPENBLAS_CORETYPE=Prescott $(BIN)/python tools/blas_kernel.py)), figures as on paper"; \
+	  OPENBLAS_NUM_THREADS=1 BACKPROP_TOUR_STATIC=1 $(NBVAL) --nbval-save $(EXECUTED)/html \
+	    >_build/nbval-native.log 2>&1 & native=$$!; \
+	  OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott BACKPROP_TOUR_PRINT=1 $(NBVAL) \
+	    --nbval-save $(EXECUTED)/print >_build/nbval-prescott.log 2>&1 & prescott=$$!; \
 	  wait $$native; a=$$?; wait $$prescott; b=$$?; \
 	  echo "-- this machine's kernels:"; tail -n 25 _build/nbval-native.log; \
 	  echo "-- Prescott:"; tail -n 25 _build/nbval-prescott.log; \
 	  [ $$a = 0 ] && [ $$b = 0 ] || { echo "== nbval FAILED (full logs: _build/nbval-native.log, _build/nbval-prescott.log)"; exit 1; }; \
 	else \
-	  echo "== nbval: this machine's BLAS kernels; the Prescott run is SKIPPED: OPENBLAS_CORETYPE=Prescott needs an x86-64 CPU, this is $$(uname -m)"; \
-	  $(NBVAL) || exit 1; \
+	  echo "== nbval: this machine's BLAS kernels, figures as in the HTML book, then as on paper; the Prescott run is SKIPPED: OPENBLAS_CORETYPE=Prescott needs an x86-64 CPU, this is $$(uname -m)"; \
+	  BACKPROP_TOUR_STATIC=1 $(NBVAL) --nbval-save $(EXECUTED)/html || exit 1; \
+	  BACKPROP_TOUR_PRINT=1 $(NBVAL) --nbval-save $(EXECUTED)/print || exit 1; \
 	fi
 
 built: $(STAMP)
@@ -139,9 +155,10 @@ STAGES := lint unit nbval book built browser printed live
 # the book is built; outside CI its stages are skipped and the last line names them.
 # The unit tests run beside nbval (they kept the two cores only half busy on their own,
 # nbval about 88%).
-# The page the PDF is printed from is built beside the HTML book, one build on each core
-# (each is mostly one process: a kernel, then Sphinx); `printed` then only prints it, beside
-# the browser tests (printing keeps about one core busy, the browser tests about 1.7).
+# The HTML book and the page the PDF is printed from are built side by side from the
+# chapters nbval has just executed (FROM_NBVAL=1: Sphinx alone, about 6 s each here, where
+# executing the chapters again took about a minute); `printed` then only prints the page,
+# beside the browser tests (printing keeps about one core busy, the browser tests about 1.7).
 test: $(STAMP)
 	@skipped=""; $(BROWSER) $(BROWSER_STAGES) || { [ $$? = 3 ] || exit 1; skipped="$(BROWSER_STAGES)"; }; \
 	times=""; for stage in $(STAGES); do \
@@ -151,8 +168,8 @@ test: $(STAMP)
 	    unit*) name="unit+nbval"; \
 	      run="$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval";; \
 	    nbval*) continue;; \
-	    "book "*printed*) run="$(MAKE) --no-print-directory book";; \
-	    book*) run="$(MAKE) --no-print-directory -j2 --output-sync=target book print-html";; \
+	    "book "*printed*) run="$(MAKE) --no-print-directory book FROM_NBVAL=1";; \
+	    book*) run="$(MAKE) --no-print-directory -j2 --output-sync=target book print-html FROM_NBVAL=1";; \
 	    browser*) name="browser+printed"; \
 	      run="$(MAKE) --no-print-directory -j2 --output-sync=target browser printed PRINT_BUILT=1";; \
 	    printed*) continue;; \

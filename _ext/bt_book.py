@@ -13,6 +13,12 @@ theme.  myst-nb writes each SVG output to ``_images/`` and shows it with ``<img>
 the page's variables cannot reach it; after the build each such ``<img>`` becomes the SVG
 itself, named by its alt text (see :func:`inline_svg`), and the file goes.
 
+Executed once: ``make test`` executes every chapter in nbval, which writes each notebook
+with its outputs to a folder (``tools/nbval_save.py``).  With ``BACKPROP_TOUR_EXECUTED``
+set to that folder, the build reads each chapter's notebook from there instead of
+``book/`` and executes nothing (:func:`_read_executed`); a chapter missing from the
+folder stops the build.  ``make book`` and ``make pdf`` on their own execute as usual.
+
 jupyter-book 1.x always loads sphinx-thebe, which nothing in this book uses (no launch
 buttons, no live code on the page).  Its inline config script ends up on every page
 twice, and the second copy throws ("Identifier 'THEBE_JS_URL' has already been declared").
@@ -22,6 +28,7 @@ Since nothing uses it, its scripts are dropped from every page here.
 from __future__ import annotations
 
 import copy
+import os
 import re
 from pathlib import Path
 
@@ -113,6 +120,33 @@ def _choose_assets(app, config) -> None:
         config[key] = value
 
 
+def executed_folder() -> Path | None:
+    """The folder of executed notebooks the build reads (``BACKPROP_TOUR_EXECUTED``)."""
+    folder = os.environ.get("BACKPROP_TOUR_EXECUTED", "")
+    return Path(folder).resolve() if folder else None
+
+
+def _no_execution(app, config) -> None:
+    folder = executed_folder()
+    if folder is not None:
+        config.nb_execution_mode = "off"
+        LOG.info(f"bt_book: the chapters' outputs are read from {folder}, not executed")
+
+
+def _read_executed(app, docname, source) -> None:
+    """A chapter notebook's text from the folder of executed notebooks."""
+    folder = executed_folder()
+    if folder is None or not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    executed = folder / Path(app.env.doc2path(docname)).name
+    if not executed.is_file():
+        raise FileNotFoundError(
+            f"bt_book: BACKPROP_TOUR_EXECUTED={folder} has no {executed.name}: run nbval "
+            "with --nbval-save there first (make test does), or unset it to execute"
+        )
+    source[0] = executed.read_text(encoding="utf-8")
+
+
 def _is_thebe(script) -> bool:
     filename = getattr(script, "filename", None) or ""
     body = getattr(script, "attributes", {}).get("body", "") or ""
@@ -169,6 +203,8 @@ def setup(app):
     # before myst-nb reads nb_ipywidgets_js (builder-inited) and any default priority
     app.connect("config-inited", _choose_assets, priority=100)
     app.connect("config-inited", _theme_options)
+    app.connect("config-inited", _no_execution)
+    app.connect("source-read", _read_executed)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("build-finished", _inline_figures)
     app.add_css_file("book.css")

@@ -93,6 +93,77 @@ def test_build_serves_the_offline_assets_only_when_they_are_there(tmp_path):
     assert config["mathjax_path"] == "vendor/mathjax/tex-chtml.js"
 
 
+def test_build_reads_the_executed_notebooks_only_when_told(tmp_path, monkeypatch):
+    """BACKPROP_TOUR_EXECUTED (make test): no execution, each chapter's notebook read from
+    that folder, a missing one an error; unset (make book): nothing changes."""
+    book = load("bt_book", "_ext")
+
+    class Env:
+        def doc2path(self, docname):
+            return str(ROOT / f"{docname}.ipynb") if docname.startswith("book/") else "x.md"
+
+    class App:
+        env = Env()
+
+    class Config:
+        nb_execution_mode = "force"
+
+    monkeypatch.delenv("BACKPROP_TOUR_EXECUTED", raising=False)
+    config, source = Config(), ["as in book/"]
+    book._no_execution(App(), config)
+    book._read_executed(App(), "book/02_chain_rule", source)
+    assert config.nb_execution_mode == "force" and source == ["as in book/"]
+
+    (tmp_path / "02_chain_rule.ipynb").write_text("as nbval ran it")
+    monkeypatch.setenv("BACKPROP_TOUR_EXECUTED", str(tmp_path))
+    book._no_execution(App(), config)
+    assert config.nb_execution_mode == "off"
+    book._read_executed(App(), "book/02_chain_rule", source)
+    assert source == ["as nbval ran it"]
+    page = ["a page of text"]
+    book._read_executed(App(), "glossary", page)  # not a notebook: untouched
+    assert page == ["a page of text"]
+    with pytest.raises(FileNotFoundError, match="has no 03_two_layer_network.ipynb"):
+        book._read_executed(App(), "book/03_two_layer_network", source)
+
+
+def test_nbval_save_writes_what_nbval_ran_and_nothing_for_a_failed_notebook(tmp_path):
+    """tools/nbval_save.py: the notebook as this run executed it (outputs, counts, the
+    widgets' state); a notebook whose check failed is not written."""
+    books = tmp_path / "nbs"
+    books.mkdir()
+    printed = new_output("stream", name="stdout", text="42\n")
+    good = new_notebook(cells=[
+        new_code_cell("print(6 * 7)", outputs=[printed], execution_count=1,
+                      metadata={"tags": [CHECK]}),
+        new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3, description='n')"),
+        new_code_cell("1 + 1"),
+    ])  # fmt: skip
+    bad = new_notebook(cells=[
+        new_code_cell("print(6 * 7)", outputs=[new_output("stream", name="stdout", text="41\n")],
+                      execution_count=1, metadata={"tags": [CHECK]}),
+    ])  # fmt: skip
+    nbformat.write(good, books / "good.ipynb")
+    nbformat.write(bad, books / "bad.ipynb")
+    out = tmp_path / "executed"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", str(books),
+         "-q", "-p", "no:cacheprovider", "-p", "tools.nbval_save", "--nbval-save", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout[-2000:]  # bad.ipynb's check failed
+    assert sorted(p.name for p in out.iterdir()) == ["good.ipynb"]
+    saved = nbformat.read(out / "good.ipynb", as_version=4)
+    assert [c.execution_count for c in saved.cells] == [1, 2, 3]
+    assert saved.cells[0].outputs[0]["text"] == "42\n"
+    view = saved.cells[1].outputs[0]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert saved.cells[2].outputs[0]["data"]["text/plain"] == "2"
+    assert saved.cells[2].outputs[0]["execution_count"] == 3
+    state = saved.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    slider = state[view["model_id"]]
+    assert slider["model_name"] == "IntSliderModel" and slider["state"]["value"] == 3
+
+
 def test_config_sets_no_key_twice():
     """YAML keeps the last of two equal keys without a word: _config.yml must not rely on it."""
     import yaml
