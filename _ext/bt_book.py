@@ -142,7 +142,8 @@ def _read_executed(app, docname, source) -> None:
     if not executed.is_file():
         raise FileNotFoundError(
             f"bt_book: BACKPROP_TOUR_EXECUTED={folder} has no {executed.name}: run nbval "
-            "with --nbval-save there first (make test does), or unset it to execute"
+            "with --nbval-save there first (make test does; it names each notebook it did "
+            "not write, and why), or unset it to execute"
         )
     source[0] = executed.read_text(encoding="utf-8")
 

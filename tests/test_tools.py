@@ -152,6 +152,7 @@ def test_nbval_save_writes_what_nbval_ran_and_nothing_for_a_failed_notebook(tmp_
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-2000:]  # bad.ipynb's check failed
+    assert "nbval_save: bad.ipynb not written: its cell 0 failed" in run.stdout
     assert sorted(p.name for p in out.iterdir()) == ["good.ipynb"]
     saved = nbformat.read(out / "good.ipynb", as_version=4)
     assert [c.execution_count for c in saved.cells] == [1, 2, 3]

@@ -54,8 +54,9 @@ def pytest_runtest_makereport(item, call):
         return
     report = outcome.get_result()
     notebook = item.parent
-    if not report.passed or item.test_outputs is None:
-        notebook._bt_failed = True  # nothing is written for this notebook
+    if not report.passed or item.test_outputs is None:  # nothing is written for it
+        why = "was skipped" if report.skipped else "failed"
+        notebook._bt_failed = f"cell {item.cell_num} {why}"
         return
     # the reference cell's outputs are no longer needed: nbval compared them in runtest
     item.cell.outputs = [nbformat.from_dict(dict(o)) for o in item.test_outputs]
@@ -91,8 +92,20 @@ def _widget_state(notebook) -> dict:
         Path(path).unlink(missing_ok=True)
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    """Name every notebook not written, and why (a book built from the folder needs all)."""
+    for name, why in getattr(config, "_bt_not_saved", []):
+        terminalreporter.write_line(f"nbval_save: {name} not written: its {why}")
+
+
 def _write(notebook, target: Path) -> None:
-    if getattr(notebook, "_bt_failed", False) or notebook.kernel is None:
+    why = getattr(notebook, "_bt_failed", None)
+    if why or notebook.kernel is None:
+        name = Path(str(notebook.fspath)).name
+        notebook.config._bt_not_saved = [
+            *getattr(notebook.config, "_bt_not_saved", []),
+            (name, why or "kernel did not start"),
+        ]
         return
     nb = notebook.nb
     state = _widget_state(notebook)
