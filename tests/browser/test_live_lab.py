@@ -150,15 +150,21 @@ def lab_page(browser):
     context.close()
 
 
-# Close every open document without saving (its outputs are this run's, in a temporary
-# copy) and without a dialog, then open the notebook ``path``.
+# Open the notebook ``path``, then close everything else in the main area without saving
+# (its outputs are this run's, in a temporary copy) and without a dialog; the main area is
+# never empty (so no Launcher opens) and the notebook is the current widget, which Run >
+# Run All Cells acts on.
 OPEN_JS = """async (path) => {
   const app = window.jupyterapp;
-  for (const w of [...app.shell.widgets('main')]) {
+  const before = [...app.shell.widgets('main')];
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  for (const w of before) {
+    if (w === widget) continue;
     if (w.context) { w.context.model.dirty = false; }
     w.dispose();
   }
-  await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  app.shell.activateById(widget.id);
+  return widget.id;
 }"""
 
 
