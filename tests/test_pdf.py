@@ -428,6 +428,21 @@ def test_display_formulas_fit_the_column(printed_page):
     assert not wide, f"{len(wide)} display formulas wider than the column: {wide}"
 
 
+def test_dropdowns_were_laid_out_open_and_print_no_button():
+    """Every dropdown (a prose exercise's solution, a note on a source) was open when the
+    page was laid out for print, as it is when Chromium prints it, and none shows its
+    chevron button on paper (print_pdf records both, from the page it printed)."""
+    import print_pdf
+
+    record = print_pdf.layout_file(PDF)
+    if not record.exists():
+        pytest.fail(f"{record} does not exist: run `make pdf` (make test does)")
+    dropdowns = json.loads(record.read_text(encoding="utf-8"))["dropdowns"]
+    assert dropdowns["total"] >= 20, f"only {dropdowns['total']} dropdowns on the page"
+    assert dropdowns["closed"] == 0, f"{dropdowns['closed']} dropdowns laid out closed"
+    assert dropdowns["buttons"] == 0, f"{dropdowns['buttons']} toggle buttons printed"
+
+
 def test_figures_print_at_200_ppi_or_more(pdf, extracted):
     """Figures go to paper as PNGs at PRINT_DPI (backprop_tour.viz.style): each picture
     drawn on a page has at least 200 of its pixels per inch of its printed width."""

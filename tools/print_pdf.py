@@ -50,6 +50,9 @@ PRINT_CSS = """
   div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide > summary::after,
   div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide > summary
     > p.admonition-title::after { content: none !important; display: none !important; }
+  /* The prose exercises' solutions and the sources' notes (sphinx-togglebutton's
+     dropdowns, opened by PREPARE_JS): no chevron button on paper either. */
+  .admonition.toggle button.toggle-button { display: none !important; }
 
   /* Code wraps at the margin instead of being cut there, and a long cell splits between
      its lines (a scrolling box would be printed whole or clipped). */
@@ -85,6 +88,11 @@ PRINT_CSS = """
 PREPARE_JS = r"""([width, height]) => {
   const tall = (el) => el.getBoundingClientRect().height;
 
+  // The dropdowns (prose solutions, notes on the sources) open as Chromium prints, by
+  // sphinx-togglebutton's 'beforeprint' handler: opened now, so that everything below
+  // measures them as they print (measured closed, a solution was kept whole as if it
+  // were one line tall).
+  window.dispatchEvent(new Event('beforeprint'));
   // Code exercises' solutions print open (PRINT_CSS shows them), before anything is measured.
   const solutions = 'div.cell:is(.tag_remove-input.tag_hide-output, .tag_hide-cell) > details.hide';
   for (const solution of document.querySelectorAll(solutions)) solution.open = true;
@@ -220,6 +228,15 @@ FORMULAS_JS = """() => [...document.querySelectorAll('mjx-container[display]')].
           text: box.textContent.slice(0, 60)};
 })"""
 
+#: The dropdowns as the page prints: how many there are, how many are still closed, and
+#: how many of their toggle buttons show.
+DROPDOWNS_JS = """() => ({
+  total: document.querySelectorAll('.admonition.toggle').length,
+  closed: document.querySelectorAll('.admonition.toggle.toggle-hidden').length,
+  buttons: [...document.querySelectorAll('.admonition.toggle button.toggle-button')]
+    .filter(b => b.getClientRects().length > 0).length,
+})"""
+
 FOOTER = (
     '<div style="font-size:9px; width:100%; text-align:center; color:#555;">'
     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
@@ -305,13 +322,14 @@ def layout_file(pdf_file: Path) -> Path:
 
 def print_pdf(root: Path, pdf_file: Path) -> list[str]:
     """Print the page to ``pdf_file`` and record beside it, in ``layout_file``, what the
-    PDF cannot tell afterwards: each display formula's fit as laid out for this print
-    (and the headings).  Returns the chapters' titles."""
+    PDF cannot tell afterwards: each display formula's fit as laid out for this print,
+    the dropdowns' state (and the headings).  Returns the chapters' titles."""
     off_machine: list[str] = []
     layout_file(pdf_file).unlink(missing_ok=True)
     with prepared(root, off_machine) as (page, headings):
         titles = page.evaluate(CHAPTERS_JS)
         formulas = page.evaluate(FORMULAS_JS)
+        dropdowns = page.evaluate(DROPDOWNS_JS)
         pdf_file.parent.mkdir(parents=True, exist_ok=True)
         page.pdf(
             path=str(pdf_file),
@@ -326,7 +344,7 @@ def print_pdf(root: Path, pdf_file: Path) -> list[str]:
     if off_machine:
         raise SystemExit(f"print_pdf: the page tried to reach the network: {off_machine[:5]}")
     add_bookmarks(pdf_file, headings)
-    layout = {"formulas": formulas, "headings": headings}
+    layout = {"formulas": formulas, "dropdowns": dropdowns, "headings": headings}
     layout_file(pdf_file).write_text(json.dumps(layout, indent=1), encoding="utf-8")
     return titles
 
