@@ -6,10 +6,11 @@ touch them).  JupyterLab is loaded once per server (``?reset``: no tabs restored
 earlier workspace) and each chapter is opened in it in turn, as a reader opens the next
 notebook from the file browser.  For each chapter the server starts its kernel, the page
 opens the notebook, waits until it is connected to that kernel, runs all cells, and checks
-that every cell ran without an
-error, that each slider moved with the keyboard redraws its figure in Python within a few
-seconds, that each animation's player appears, and that nothing was fetched from off the
-machine.  Every wait is bounded: a broken chapter fails, it does not hang.
+that every cell ran without an error, that every text cell is rendered as MyST
+(jupyterlab-myst: admonitions, dropdowns, math, roles), that each slider moved with the
+keyboard redraws its figure in Python within a few seconds, that each animation's player
+appears, and that nothing was fetched from off the machine.  Every wait is bounded: a
+broken chapter fails, it does not hang.
 """
 
 from __future__ import annotations
@@ -56,6 +57,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# Every markdown cell as JupyterLab shows it: rendered by jupyterlab-myst (a ".myst"
+# widget, where JupyterLab's own renderer makes a ".jp-RenderedMarkdown" that leaves
+# MyST's admonitions as code blocks), and any MyST syntax left raw in what it shows.
+MARKDOWN_JS = """() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')];
+  const shown = cells.map(c => c.querySelector('.jp-InputArea > .myst'));
+  const raw = /:class:|\\{(admonition|term|ref|doc|eq|numref)\\}|\\$\\$|```/;
+  return {cells: cells.length, myst: shown.filter(Boolean).length,
+          raw: shown.filter(m => m && raw.test(m.innerText)).map(m => m.innerText.slice(0, 80))};
+}"""
 
 
 def _expected_widgets(path: Path) -> tuple[int, int]:
@@ -281,6 +294,14 @@ def _check_chapter(lab, page, path: Path) -> None:
         f"{path.name}: code cells {not_run} did not finish within "
         f"{RUN_ALL_TIMEOUT_MS // 1000} s (prompts {[state['prompts'][i] for i in not_run]})"
     )
+
+    n_markdown = sum(c.cell_type == "markdown" for c in nbformat.read(path, as_version=4).cells)
+    text = page.evaluate(MARKDOWN_JS)
+    assert text["cells"] == n_markdown and text["myst"] == n_markdown, (
+        f"{path.name}: {text['myst']} of {n_markdown} text cells rendered as MyST "
+        f"({text['cells']} shown; is jupyterlab-myst installed and enabled?)"
+    )
+    assert not text["raw"], f"{path.name}: MyST syntax shown raw: {text['raw'][:3]}"
 
     n_sliders, n_animations = _expected_widgets(path)
     sliders = page.locator(".jp-OutputArea-output .widget-slider")
