@@ -110,7 +110,7 @@ unit: $(STAMP)
 # that instead of executing every chapter twice more: the first run draws the figures as
 # the HTML book does (sliders with every frame), the second as the print page does; the
 # chapters run live (sliders redrawn by Python) in make live.
-NBVAL := BACKPROP_TOUR_SELFTEST=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
+NBVAL := $(BIN)/python -m pytest --nbval-lax --nbval-current-env \
 	--nbval-sanitize-with tests/nbval_sanitize.cfg book -q -p no:cacheprovider \
 	-p tools.nbval_save
 

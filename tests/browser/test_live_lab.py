@@ -106,8 +106,11 @@ def lab(tmp_path_factory):
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     port, token = _free_port(), os.urandom(16).hex()
-    env = {k: v for k, v in os.environ.items() if k != "BACKPROP_TOUR_STATIC"}  # live sliders
-    env.update(JUPYTER_CONFIG_DIR=str(config), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    env = {k: v for k, v in os.environ.items()  # live sliders, in the kernels too
+           if k not in ("BACKPROP_TOUR_STATIC", "BACKPROP_TOUR_PRINT")}  # fmt: skip
+    # a live slider also draws its first, default and last value (viz.sliders)
+    env.update(BACKPROP_TOUR_SELFTEST="1", JUPYTER_CONFIG_DIR=str(config),
+               JUPYTER_RUNTIME_DIR=str(root / "runtime"))  # fmt: skip
     cmd = [
         sys.executable, "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",

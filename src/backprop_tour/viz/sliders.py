@@ -5,8 +5,9 @@ the book is built (``BACKPROP_TOUR_STATIC=1``) there will be no kernel behind th
 so every frame is rendered now, each as an inline SVG inside an ``ipywidgets.Stack``, and
 the slider's index is linked to the stack's ``selected_index`` in the browser
 (``jslink``): moving the slider in the HTML page switches frames with no Python at all.
-Under test (``BACKPROP_TOUR_SELFTEST=1``) the callback is also run at the first, the
-default and the last value, so a slider that breaks at an end fails the test run.
+Under test (``BACKPROP_TOUR_SELFTEST=1``: ``make live``, ``make outputs``) a live slider's
+callback is also run at the first, the default and the last value, so a slider that breaks
+at an end fails the test run (the static book draws every value anyway).
 For print (``BACKPROP_TOUR_PRINT=1``, ``make pdf``) the slider becomes its default frame
 and a line saying that the web version is interactive.
 """
