@@ -27,6 +27,14 @@
     document.querySelectorAll("svg.svg-inline--fa:not([aria-hidden])").forEach(function (i) {
       i.setAttribute("aria-hidden", "true");
     });
+    // The sidebar's title (the book's name, a link to its first page) sits outside every
+    // landmark (axe: "region"); it is the book's way home, a navigation of its own.
+    document.querySelectorAll(".sidebar-primary-item:has(> .navbar-brand)").forEach(function (b) {
+      if (!b.hasAttribute("role")) {
+        b.setAttribute("role", "navigation");
+        b.setAttribute("aria-label", "Book");
+      }
+    });
     // A widget slider's handle (role="slider") is named by the slider's own label.
     document.querySelectorAll(".widget-slider, .jupyter-widget-slider").forEach(function (s) {
       var label = s.querySelector(".widget-label");
