@@ -1,6 +1,6 @@
 // Accessibility fixes on top of the stock theme and the widget library (the book's own
 // code, loaded on every page; the browser tests (tests/browser/reading.py) run axe-core on
-// every page in both themes and fail on any serious or critical violation).
+// every page in both themes and fail on any violation).
 (function () {
   function fix() {
     // The search field's visible text ("Search Ctrl+K") is its name; the theme's
