@@ -127,6 +127,36 @@ def test_build_reads_the_executed_notebooks_only_when_told(tmp_path, monkeypatch
         book._read_executed(App(), "book/03_two_layer_network", source)
 
 
+def test_book_build_on_its_own_executes_every_notebook_afresh(tmp_path):
+    """make book's own path, which make test no longer takes (it builds from nbval's runs):
+    with the book's _config.yml and hooks, a notebook stored with a stale output is
+    executed again and the page shows the fresh one."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    for folder in ("_ext", "_theme"):
+        (book / folder).symlink_to(ROOT / folder)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    stale = new_output("stream", name="stdout", text="stale output 41\n")
+    nb = new_notebook(cells=[new_code_cell("print('fresh output', 6 * 7)", outputs=[stale],
+                                           execution_count=1)])  # fmt: skip
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, book / "page.ipynb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_TOUR_")}
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(book), "-W", "-n",
+         "--keep-going"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    page = (book / "_build" / "html" / "page.html").read_text(encoding="utf-8")
+    assert "fresh output 42" in page and "stale output 41" not in page
+
+
 def test_nbval_save_writes_what_nbval_ran_and_nothing_for_a_failed_notebook(tmp_path):
     """tools/nbval_save.py: the notebook as this run executed it (outputs, counts, the
     widgets' state); a notebook whose check failed is not written."""
