@@ -24,11 +24,11 @@ help:
 
 $(VENV): $(STAMP)
 
-# tools/lab/overrides.json: JupyterLab's defaults for this venv (make lab, make live): it
+# tools/jupyterlab_overrides.json: JupyterLab's defaults for this venv (make lab, make live): it
 # never asks to fetch Jupyter's news or checks for updates, as the book is read offline.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-$(STAMP): requirements.txt pyproject.toml tools/lab/overrides.json
+$(STAMP): requirements.txt pyproject.toml tools/jupyterlab_overrides.json
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version.split()[0]'
 	@test -x $(BIN)/python || { echo "== creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "== installing requirements into $(VENV)"
@@ -36,7 +36,7 @@ $(STAMP): requirements.txt pyproject.toml tools/lab/overrides.json
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (backprop-tour)" >/dev/null
-	@mkdir -p $(LAB_SETTINGS) && cp tools/lab/overrides.json $(LAB_SETTINGS)/overrides.json
+	@mkdir -p $(LAB_SETTINGS) && cp tools/jupyterlab_overrides.json $(LAB_SETTINGS)/overrides.json
 	@touch $(STAMP)
 
 assets: $(STAMP)

@@ -353,6 +353,6 @@ def _check_chapter(lab, page, path: Path) -> None:
             f"{path.name}: animation {i}'s player did not step (did its script run?)"
         )
     assert not page.off_machine, f"{path.name} tried to reach the network: {page.off_machine}"
-    # the venv's JupyterLab settings (tools/lab/overrides.json): no offer to fetch news
+    # the venv's JupyterLab settings (tools/jupyterlab_overrides.json): no offer to fetch news
     asked = page.get_by_text("notified about official Jupyter news").count()
     assert not asked, "JupyterLab asks to fetch Jupyter's news (is overrides.json installed?)"
