@@ -71,14 +71,15 @@ MARKDOWN_JS = """() => {
 }"""
 
 
-def _expected_widgets(path: Path) -> tuple[int, int]:
-    """How many sliders and animations the chapter's code creates (one call per cell:
-    `slider(...)`, and `animate(...)` or one of the viz helpers `*_animation(...)`)."""
+def _expected(path: Path) -> tuple[int, int, int]:
+    """How many text cells the chapter has, and how many sliders and animations its code
+    creates (one call per cell: `slider(...)`, and `animate(...)` or one of the viz
+    helpers `*_animation(...)`)."""
     nb = nbformat.read(path, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     sliders = sum(bool(re.search(r"\bslider\(", s)) for s in code)
     animations = sum(bool(re.search(r"\b(animate|\w+_animation)\(", s)) for s in code)
-    return sliders, animations
+    return sum(c.cell_type == "markdown" for c in nb.cells), sliders, animations
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +299,7 @@ def _check_chapter(lab, page, path: Path) -> None:
         f"{RUN_ALL_TIMEOUT_MS // 1000} s (prompts {[state['prompts'][i] for i in not_run]})"
     )
 
-    n_markdown = sum(c.cell_type == "markdown" for c in nbformat.read(path, as_version=4).cells)
+    n_markdown, n_sliders, n_animations = _expected(path)
     text = page.evaluate(MARKDOWN_JS)
     assert text["cells"] == n_markdown and text["myst"] == n_markdown, (
         f"{path.name}: {text['myst']} of {n_markdown} text cells rendered as MyST "
@@ -306,7 +307,6 @@ def _check_chapter(lab, page, path: Path) -> None:
     )
     assert not text["raw"], f"{path.name}: MyST syntax shown raw: {text['raw'][:3]}"
 
-    n_sliders, n_animations = _expected_widgets(path)
     sliders = page.locator(".jp-OutputArea-output .widget-slider")
     assert sliders.count() == n_sliders, (
         f"{path.name}: {n_sliders} sliders created but {sliders.count()} rendered "
